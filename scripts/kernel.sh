@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# Configure and build one kernel variant out of tree, with ccache:
+#   scripts/kernel.sh baseline|mediaonly|patched
+# The objects live in build/obj/<variant>. A variant built for the first time
+# starts from a copy of the baseline's objects, so only what its patches
+# touch is compiled again. Output: build/obj/<variant>/{bzImage,modroot}.
+. "$(dirname "$0")/lib.sh"
+
+v=$1
+TREE=$BUILD/linux
+OBJ=$BUILD/obj/$v
+FRAGS="$LAB_TOP/tools/testing/selftests/media_userptr/config $LAB_TOP/scripts/lab.config"
+[ -z "${KCONFIG_EXTRA:-}" ] || FRAGS="$FRAGS $KCONFIG_EXTRA"
+
+export CCACHE_DIR=${CCACHE_DIR:-$HOME/.cache/ccache}
+export CCACHE_BASEDIR=$BUILD
+export CCACHE_NOHASHDIR=1
+export CCACHE_SLOPPINESS=time_macros
+export KBUILD_BUILD_TIMESTAMP="lab"
+export KBUILD_BUILD_USER=lab KBUILD_BUILD_HOST=lab
+ccache -M 8G >/dev/null
+JOBS=${JOBS:-$(nproc)}
+KMAKE=(make -C "$TREE" O="$OBJ" -j"$JOBS" CC="ccache gcc" HOSTCC="ccache gcc")
+[ -z "${KMAKE_EXTRA:-}" ] || read -r -a extra <<<"$KMAKE_EXTRA" && KMAKE+=("${extra[@]}")
+
+commit=$(git -C "$TREE" rev-parse "$v")
+# shellcheck disable=SC2086
+key=$( (echo "$commit ${KMAKE_EXTRA:-}"; cat $FRAGS) | sha256sum | cut -c1-16)
+if [ -f "$OBJ/bzImage" ] && [ "$(cat "$OBJ/lab-key" 2>/dev/null)" = "$key" ]; then
+	say "kernel $v: up to date ($(cat "$OBJ/kernelrelease"))"
+	exit 0
+fi
+
+if [ ! -d "$OBJ" ] && [ "$v" != baseline ] && [ -f "$BUILD/obj/baseline/vmlinux" ]; then
+	cp -a "$BUILD/obj/baseline" "$OBJ"
+fi
+mkdir -p "$OBJ"
+rm -f "$OBJ/lab-key" "$OBJ/bzImage"
+
+if [ "$(git -C "$TREE" rev-parse HEAD)" != "$commit" ] ||
+	[ -n "$(git -C "$TREE" status --porcelain)" ]; then
+	git -C "$TREE" checkout -q -f "$v"
+	git -C "$TREE" clean -q -f -d
+fi
+
+# tinyconfig, then the fragments, then check that every requested option
+# survived olddefconfig.
+# shellcheck disable=SC2086
+(
+	"${KMAKE[@]}" tinyconfig
+	"$TREE/scripts/kconfig/merge_config.sh" -m -O "$OBJ" "$OBJ/.config" $FRAGS
+	"${KMAKE[@]}" olddefconfig
+) >"$LOGS/config-$v.log" 2>&1 || {
+	tail -n 50 "$LOGS/config-$v.log"
+	die "configuring $v failed (log: $LOGS/config-$v.log)"
+}
+missing=""
+# shellcheck disable=SC2086
+while IFS= read -r line; do
+	case $line in CONFIG_*=*) ;; *) continue ;; esac
+	opt=${line%%=*} val=${line#*=}
+	if [ "$val" = n ]; then
+		grep -qx "$opt=[ym].*" "$OBJ/.config" && missing="$missing $line"
+	else
+		grep -qxF "$line" "$OBJ/.config" || missing="$missing $line"
+	fi
+done < <(cat $FRAGS)
+[ -z "$missing" ] || die "options lost after olddefconfig ($v):$missing"
+
+run_logged "$LOGS/build-$v.log" "${KMAKE[@]}" bzImage modules
+rm -rf "$OBJ/modroot"
+run_logged "$LOGS/modules-$v.log" "${KMAKE[@]}" INSTALL_MOD_PATH="$OBJ/modroot" \
+	INSTALL_MOD_STRIP=1 DEPMOD=/sbin/depmod modules_install
+"${KMAKE[@]}" -s kernelrelease >"$OBJ/kernelrelease"
+cp "$OBJ/arch/x86/boot/bzImage" "$OBJ/bzImage"
+printf '%s\n' "$key" >"$OBJ/lab-key"
+say "kernel $v: built $(cat "$OBJ/kernelrelease")"

@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# Get the kernel source into build/linux as a git repository whose first
+# commit, on branch "base", is the untouched source.
+#
+# Default: Debian's linux-source-6.1 tarball. KSRC=/path: the user's own
+# 6.1.y tree, git or plain; it is only read, never changed.
+. "$(dirname "$0")/lib.sh"
+
+TREE=$BUILD/linux
+TARBALL=${TARBALL:-/usr/src/linux-source-6.1.tar.xz}
+KSRC=${KSRC:-}
+
+# The key names the source; the base commit is rebuilt only when it changes.
+if [ -n "$KSRC" ]; then
+	[ -f "$KSRC/Makefile" ] || die "KSRC=$KSRC is not a kernel tree"
+	KSRC=$(cd "$KSRC" && pwd)
+	if git -C "$KSRC" rev-parse --verify -q HEAD >/dev/null 2>&1; then
+		origin="git $KSRC $(git -C "$KSRC" rev-parse HEAD)"
+		[ -z "$(git -C "$KSRC" status --porcelain --untracked-files=no)" ] ||
+			say "note: KSRC has uncommitted changes; the lab uses its HEAD commit"
+	else
+		origin="dir $KSRC $(find "$KSRC" -path "$KSRC/.git" -prune -o -type f \
+			-printf '%P %s %T@\n' | sort | sha256sum | cut -c1-16)"
+	fi
+	key=$(printf '%s' "$origin" | sha256sum | cut -c1-16)
+else
+	[ -f "$TARBALL" ] || die "$TARBALL is missing: install Debian's linux-source-6.1 (make deps)"
+	sha=$(sha256sum "$TARBALL" | cut -d' ' -f1)
+	origin="debian linux-source-6.1 $(dpkg-query -W -f='${Version}' linux-source-6.1 2>/dev/null || echo '?') $TARBALL sha256:$sha"
+	key=${sha:0:16}-v2
+fi
+
+if [ -f "$TREE/.git/lab-source" ] && [ "$(cat "$TREE/.git/lab-source")" = "$key" ]; then
+	exit 0
+fi
+
+rm -rf "$TREE"
+mkdir -p "$TREE"
+if [ -z "$KSRC" ]; then
+	tar -xf "$TARBALL" -C "$TREE" --strip-components=1
+elif [ "${origin%% *}" = git ]; then
+	git -C "$KSRC" archive --format=tar HEAD | tar -x -C "$TREE"
+else
+	tar -C "$KSRC" --exclude=./.git -cf - . | tar -x -C "$TREE"
+fi
+
+version=$(make -s -C "$TREE" kernelversion 2>/dev/null)
+case $version in
+6.1.*) ;;
+*) die "the series is for Linux 6.1.y, but the source is $version" ;;
+esac
+
+cd "$TREE"
+git init -q -b base
+git config user.name "media_userptr lab"
+git config user.email "lab@localhost"
+git config core.autocrlf false
+git config gc.auto 0
+# Debian's tarball carries a top-level .gitignore ending in "/*", which
+# would hide the whole tree; -f adds every file of the pristine source.
+git add -A -f .
+# Fixed dates make the base commit a function of the source alone, so that
+# the series' "base-commit:" names the same commit on every machine.
+GIT_AUTHOR_DATE="2000-01-01T00:00:00Z" GIT_COMMITTER_DATE="2000-01-01T00:00:00Z" \
+	git commit -q -m "Linux $version" -m "Source: $origin"
+printf '%s\n' "$version" >.git/lab-version
+printf '%s\n' "$origin" >.git/lab-origin
+printf '%s\n' "$key" >.git/lab-source

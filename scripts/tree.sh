@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# Make one branch per kernel in build/linux, each on top of "base":
+#   baseline   the selftest only (no kernel patch)
+#   mediaonly  the media patches without the mm prerequisite
+#   patched    the whole series from patches/series
+# Every branch ends with the selftest commit, made from the plain files in
+# tools/testing/selftests/media_userptr/. A branch is remade only when its
+# inputs changed.
+. "$(dirname "$0")/lib.sh"
+
+TREE=$BUILD/linux
+SELFTEST=tools/testing/selftests/media_userptr
+[ -d "$TREE/.git" ] || die "no source tree: run scripts/source.sh first"
+cd "$TREE"
+
+# The patches of a variant, in series order, as paths.
+variant_patches() {
+	local p
+	[ "$1" != baseline ] || return 0
+	while read -r p; do
+		case $p in '' | '#'*) continue ;; esac
+		[ -f "$LAB_TOP/patches/$p" ] || die "patches/series names $p, which is missing"
+		if [ "$1" = mediaonly ] &&
+			grep -qE '^Subject: \[PATCH[^]]*\] mm[:/]' "$LAB_TOP/patches/$p"; then
+			continue
+		fi
+		printf '%s\n' "$LAB_TOP/patches/$p"
+	done <"$LAB_TOP/patches/series"
+}
+
+# The selftest's files, as paths relative to its directory.
+selftest_files() {
+	git -C "$LAB_TOP/$SELFTEST" ls-files -co --exclude-standard | sort
+}
+
+# Add the selftest from its plain files as the last commit of the branch.
+selftest_commit() {
+	rm -rf "$SELFTEST"
+	mkdir -p "$SELFTEST"
+	selftest_files | tar -C "$LAB_TOP/$SELFTEST" -cf - -T - | tar -xf - -C "$SELFTEST"
+	grep -q '^TARGETS += media_userptr$' tools/testing/selftests/Makefile ||
+		sed -i 's/^TARGETS += membarrier$/TARGETS += media_userptr\n&/' \
+			tools/testing/selftests/Makefile
+	git add -A -f "$SELFTEST" tools/testing/selftests/Makefile
+	git commit -q -F "$LAB_TOP/scripts/selftest.commit"
+}
+
+make_branch() {
+	local v=$1 key p patches
+	patches=$(variant_patches "$v")
+	# shellcheck disable=SC2086
+	key=$( (cat .git/lab-source; [ -z "$patches" ] || cat $patches
+		cat "$LAB_TOP/scripts/selftest.commit"
+		cd "$LAB_TOP/$SELFTEST" && selftest_files | xargs cat) |
+		sha256sum | cut -c1-16)
+	if [ "$(cat ".git/lab-branch-$v" 2>/dev/null)" = "$key" ] &&
+		git rev-parse -q --verify "refs/heads/$v" >/dev/null; then
+		return 0
+	fi
+	git am --abort >/dev/null 2>&1 || true
+	git checkout -q -f -B "$v" base
+	git clean -q -f -d
+	for p in $patches; do
+		if ! git am -q --keep-cr "$p" >"$LOGS/am-$v.log" 2>&1; then
+			cat "$LOGS/am-$v.log" >&2
+			git am --abort >/dev/null 2>&1 || true
+			die "patch $(basename "$p") does not apply to $(cat .git/lab-version) ($v)"
+		fi
+	done
+	selftest_commit
+	printf '%s\n' "$key" >".git/lab-branch-$v"
+	say "branch $v: $(git rev-list --count base.."$v") commits on $(cat .git/lab-version)"
+}
+
+for v in ${VARIANTS:-baseline mediaonly patched}; do
+	make_branch "$v"
+done
