@@ -21,11 +21,17 @@ export KBUILD_BUILD_USER=lab KBUILD_BUILD_HOST=lab
 ccache -M 8G >/dev/null
 JOBS=${JOBS:-$(nproc)}
 KMAKE=(make -C "$TREE" O="$OBJ" -j"$JOBS" CC="ccache gcc" HOSTCC="ccache gcc")
-[ -z "${KMAKE_EXTRA:-}" ] || read -r -a extra <<<"$KMAKE_EXTRA" && KMAKE+=("${extra[@]}")
+if [ -n "${KMAKE_EXTRA:-}" ]; then
+	read -r -a extra <<<"$KMAKE_EXTRA"
+	KMAKE+=("${extra[@]}")
+fi
 
 commit=$(git -C "$TREE" rev-parse "$v")
+# The last commit of each branch is the selftest, which the kernel does not
+# depend on: key the kernel on its parent.
 # shellcheck disable=SC2086
-key=$( (echo "$commit ${KMAKE_EXTRA:-}"; cat $FRAGS) | sha256sum | cut -c1-16)
+key=$( (git -C "$TREE" rev-parse "$v^^{tree}"; echo "${KMAKE_EXTRA:-}"; cat $FRAGS) |
+	sha256sum | cut -c1-16)
 if [ -f "$OBJ/bzImage" ] && [ "$(cat "$OBJ/lab-key" 2>/dev/null)" = "$key" ]; then
 	say "kernel $v: up to date ($(cat "$OBJ/kernelrelease"))"
 	exit 0
@@ -39,7 +45,7 @@ rm -f "$OBJ/lab-key" "$OBJ/bzImage"
 
 if [ "$(git -C "$TREE" rev-parse HEAD)" != "$commit" ] ||
 	[ -n "$(git -C "$TREE" status --porcelain)" ]; then
-	git -C "$TREE" checkout -q -f "$v"
+	git -C "$TREE" checkout -q -f --detach "$v"
 	git -C "$TREE" clean -q -f -d
 fi
 

@@ -5,13 +5,22 @@
 #   patched    the whole series from patches/series
 # Every branch ends with the selftest commit, made from the plain files in
 # tools/testing/selftests/media_userptr/. A branch is remade only when its
-# inputs changed.
+# inputs changed. The branches are made in their own worktree, build/am, so
+# that the files the kernels are built from (build/linux) are only touched
+# where the branches differ.
 . "$(dirname "$0")/lib.sh"
 
 TREE=$BUILD/linux
+AM=$BUILD/am
 SELFTEST=tools/testing/selftests/media_userptr
 [ -d "$TREE/.git" ] || die "no source tree: run scripts/source.sh first"
-cd "$TREE"
+if [ ! -e "$AM/.git" ]; then
+	rm -rf "$AM"
+	git -C "$TREE" worktree prune
+	git -C "$TREE" worktree add -q --detach "$AM" base
+fi
+cd "$AM"
+GIT=$(cd "$(git rev-parse --git-common-dir)" && pwd)
 
 # The patches of a variant, in series order, as paths.
 variant_patches() {
@@ -49,11 +58,11 @@ make_branch() {
 	local v=$1 key p patches
 	patches=$(variant_patches "$v")
 	# shellcheck disable=SC2086
-	key=$( (cat .git/lab-source; [ -z "$patches" ] || cat $patches
+	key=$( (cat "$GIT/lab-source"; [ -z "$patches" ] || cat $patches
 		cat "$LAB_TOP/scripts/selftest.commit"
 		cd "$LAB_TOP/$SELFTEST" && selftest_files | xargs cat) |
 		sha256sum | cut -c1-16)
-	if [ "$(cat ".git/lab-branch-$v" 2>/dev/null)" = "$key" ] &&
+	if [ "$(cat "$GIT/lab-branch-$v" 2>/dev/null)" = "$key" ] &&
 		git rev-parse -q --verify "refs/heads/$v" >/dev/null; then
 		return 0
 	fi
@@ -64,12 +73,13 @@ make_branch() {
 		if ! git am -q --keep-cr "$p" >"$LOGS/am-$v.log" 2>&1; then
 			cat "$LOGS/am-$v.log" >&2
 			git am --abort >/dev/null 2>&1 || true
-			die "patch $(basename "$p") does not apply to $(cat .git/lab-version) ($v)"
+			die "patch $(basename "$p") does not apply to $(cat "$GIT/lab-version") ($v)"
 		fi
 	done
 	selftest_commit
-	printf '%s\n' "$key" >".git/lab-branch-$v"
-	say "branch $v: $(git rev-list --count base.."$v") commits on $(cat .git/lab-version)"
+	git checkout -q --detach
+	printf '%s\n' "$key" >"$GIT/lab-branch-$v"
+	say "branch $v: $(git rev-list --count base.."$v") commits on $(cat "$GIT/lab-version")"
 }
 
 for v in ${VARIANTS:-baseline mediaonly patched}; do

@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Boot one kernel variant in QEMU and collect what the guest reports:
+#   scripts/boot.sh baseline|mediaonly|patched EXPECT
+# build/results/<variant>/: console.log (ttyS0), results.tap (ttyS1, KTAP),
+# dmesg.log (ttyS2), qemu.rc. Fails on a panic, a hang or a missing result.
+. "$(dirname "$0")/lib.sh"
+
+v=$1
+expect=${2:-$1}
+OBJ=$BUILD/obj/$v
+RES=$BUILD/results/$v
+QEMU_TIMEOUT=${QEMU_TIMEOUT:-1800}
+mkdir -p "$RES"
+rm -f "$RES"/*.log "$RES"/*.tap "$RES/qemu.rc"
+
+qemu() {
+	# shellcheck disable=SC2086
+	timeout "$QEMU_TIMEOUT" qemu-system-x86_64 "$@" -nodefaults -no-reboot \
+		-display none -m 2G -smp 2 \
+		-kernel "$OBJ/bzImage" -initrd "$OBJ/initramfs.cpio.gz" \
+		-append "console=ttyS0 panic=-1 loglevel=4 lab.expect=$expect" \
+		-serial "file:$RES/console.log" -serial "file:$RES/results.tap" \
+		-serial "file:$RES/dmesg.log" \
+		-device isa-debug-exit,iobase=0xf4,iosize=0x04 \
+		${QEMU_EXTRA:-} >"$RES/qemu.out" 2>&1
+}
+
+set +e
+rc=2
+if [ -r /dev/kvm ] && [ -w /dev/kvm ]; then
+	qemu -accel kvm -cpu host
+	rc=$?
+	[ "$rc" = 1 ] || [ "$rc" = 0 ] || [ "$rc" = 124 ] || say "$v: KVM failed (status $rc), falling back to TCG"
+	echo kvm >"$RES/accel"
+fi
+if [ "$rc" != 1 ] && [ "$rc" != 0 ] && [ "$rc" != 124 ]; then
+	qemu -accel tcg -cpu max
+	rc=$?
+	echo tcg >"$RES/accel"
+fi
+set -e
+echo "$rc" >"$RES/qemu.rc"
+case $rc in
+1) ;;
+124) die "$v: the guest hung (no result after ${QEMU_TIMEOUT}s); see $RES/console.log" ;;
+0) tail -n 30 "$RES/console.log" >&2
+	die "$v: the guest stopped without reporting (panic or reboot); see $RES/console.log" ;;
+*) cat "$RES/qemu.out" >&2
+	die "$v: QEMU failed with status $rc" ;;
+esac
+grep -q '^# lab: done' "$RES/results.tap" ||
+	die "$v: the guest reported no complete result; see $RES/console.log"
+grep -q '^# lab: end' "$RES/dmesg.log" ||
+	die "$v: the guest's dmesg did not arrive; see $RES/console.log"

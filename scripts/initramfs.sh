@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Build the guest's initramfs for one kernel variant:
+#   scripts/initramfs.sh baseline|mediaonly|patched
+# It holds busybox-static, the statically linked selftest, the kernel's
+# modules and /init. Output: build/obj/<variant>/initramfs.cpio.gz
+. "$(dirname "$0")/lib.sh"
+
+v=$1
+AM=$BUILD/am
+OBJ=$BUILD/obj/$v
+ST=$BUILD/selftest
+ROOT=$BUILD/initramfs/$v
+
+# The selftest and the exit helper are built once, statically. The selftest
+# is built in-tree, from the patched branch (all branches carry the same one).
+if [ ! -x "$ST/media_userptr_test" ] ||
+	[ -n "$(find "$LAB_TOP/tools/testing/selftests/media_userptr" -newer "$ST/media_userptr_test")" ]; then
+	mkdir -p "$ST"
+	git -C "$AM" checkout -q -f --detach patched
+	run_logged "$LOGS/selftest.log" make -C "$AM/tools/testing/selftests/media_userptr" \
+		OUTPUT="$ST" LDFLAGS=-static
+fi
+if [ ! -x "$ST/lab-exit" ] || [ "$LAB_TOP/scripts/guest/lab-exit.c" -nt "$ST/lab-exit" ]; then
+	gcc -O2 -static -o "$ST/lab-exit" "$LAB_TOP/scripts/guest/lab-exit.c"
+fi
+
+rm -rf "$ROOT"
+mkdir -p "$ROOT"/{bin,sbin,proc,sys,dev,tmp,mnt,lib/modules,kselftest/media_userptr}
+cp /bin/busybox "$ROOT/bin/busybox"
+cp "$ST/lab-exit" "$ROOT/bin/"
+cp "$ST/media_userptr_test" "$LAB_TOP/tools/testing/selftests/media_userptr/settings" \
+	"$ROOT/kselftest/media_userptr/"
+cp -a "$OBJ/modroot/lib/modules/." "$ROOT/lib/modules/"
+install -m 0755 "$LAB_TOP/scripts/guest/init" "$ROOT/init"
+(cd "$ROOT" && find . | sort | cpio -o -H newc --quiet | gzip -1) >"$OBJ/initramfs.cpio.gz"

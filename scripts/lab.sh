@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# The lab's front door, called by the Makefile:
+#   scripts/lab.sh run     build the patched kernel, boot it, run the tests
+#   scripts/lab.sh check   the same on the baseline and the patched kernel,
+#                          asserting both; MM_AB=1 adds the media-only kernel
+. "$(dirname "$0")/lib.sh"
+
+mode=${1:-run}
+case $mode in
+run) variants="patched" ;;
+check) variants="baseline patched"
+	[ "${MM_AB:-1}" = 0 ] || variants="baseline mediaonly patched" ;;
+*) die "usage: $0 run|check" ;;
+esac
+
+phase deps bash "$LAB_TOP/scripts/deps.sh"
+phase source bash "$LAB_TOP/scripts/source.sh"
+say "source: $(cat "$BUILD/linux/.git/lab-origin")"
+phase tree bash "$LAB_TOP/scripts/tree.sh"
+for v in baseline $variants; do
+	case " $variants " in *" $v "*) ;; *) [ "$v" = baseline ] || continue ;; esac
+	phase "build $v" bash "$LAB_TOP/scripts/kernel.sh" "$v"
+done
+for v in $variants; do
+	phase "initramfs $v" bash "$LAB_TOP/scripts/initramfs.sh" "$v"
+	phase "boot $v" bash "$LAB_TOP/scripts/boot.sh" "$v"
+done
+# shellcheck disable=SC2086
+phase report bash "$LAB_TOP/scripts/report.sh" $variants

@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# Read what each kernel's guest reported and decide:
+#   scripts/report.sh VARIANT...
+# Merges the KTAP of the runs (a case counts as failed if any run failed it,
+# as skipped only if every run skipped it), scans dmesg, writes
+# build/results/summary.md and ends with "N passed, N failed, N skipped".
+# Exits non-zero on any failed case, a dirty dmesg or a missing result.
+. "$(dirname "$0")/lib.sh"
+
+RES=$BUILD/results
+SUM=$RES/summary.md
+bad=0
+DIRTY='WARNING:|BUG:|Oops|KASAN|refcount_t:|list_add corruption|list_del corruption|general protection fault|Kernel panic|kmemleak:.*suspected'
+
+for v in "$@"; do
+	tap=$RES/$v/results.tap
+	[ -s "$tap" ] || die "$v: no results ($tap)"
+	# name status reason, one line per case, merged over the runs
+	awk '
+	/^(not )?ok [0-9]+ / {
+		st = ($1 == "not") ? "FAIL" : "PASS"
+		name = ($1 == "not") ? $4 : $3
+		reason = ""
+		if (match($0, / # SKIP ?/)) { st = "SKIP"; reason = substr($0, RSTART + RLENGTH) }
+		if (!(name in s)) order[n++] = name
+		rank["FAIL"] = 3; rank["PASS"] = 2; rank["SKIP"] = 1
+		if (!(name in s) || rank[st] > rank[s[name]]) { s[name] = st; r[name] = reason }
+	}
+	END { for (i = 0; i < n; i++) printf "%s\t%s\t%s\n", order[i], s[order[i]], r[order[i]] }
+	' "$tap" >"$RES/$v/cases.tsv"
+	[ -s "$RES/$v/cases.tsv" ] || { say "$v: no test case reported"; bad=1; }
+	if grep -q '^# lab: exit [^01]' "$tap"; then
+		say "$v: a test run did not finish:"
+		grep '^# lab: exit' "$tap"
+		bad=1
+	fi
+	if grep -Eq "$DIRTY" "$RES/$v/dmesg.log"; then
+		say "$v: dmesg is dirty:"
+		grep -E "$DIRTY" "$RES/$v/dmesg.log" | head -n 20
+		bad=1
+	fi
+	if grep -q FAIL "$RES/$v/cases.tsv"; then
+		say "$v: failed cases:"
+		awk -F'\t' '$2 == "FAIL" { print "  " $1 }' "$RES/$v/cases.tsv"
+		# the harness' own lines for them
+		grep -E '^# +(media_userptr_test\.c|[A-Za-z_]+\.c):[0-9]+:' "$tap" | sort -u | head -n 30
+		bad=1
+	fi
+done
+
+tsvs=()
+for v in "$@"; do tsvs+=("$RES/$v/cases.tsv"); done
+{
+	echo "# media_userptr results"
+	echo
+	for v in "$@"; do
+		f=$RES/$v/cases.tsv
+		printf -- '- **%s** (%s): %s cases, %s passed, %s failed, %s skipped\n' "$v" \
+			"$(grep -m1 '^# lab: kernel' "$RES/$v/results.tap" | sed 's/^# lab: //')" \
+			"$(wc -l <"$f")" "$(grep -c $'\tPASS\t' "$f" || true)" \
+			"$(grep -c $'\tFAIL\t' "$f" || true)" "$(grep -c $'\tSKIP\t' "$f" || true)"
+		awk -F'\t' '$2 == "SKIP" { c[$3]++ } END { for (k in c) printf "  - skipped %d: %s\n", c[k], k }' "$f" | sort
+	done
+	echo
+	printf '| case |'; for v in "$@"; do printf ' %s |' "$v"; done; echo
+	printf '|---|'; for v in "$@"; do printf -- '---|'; done; echo
+	awk -F'\t' -v n=$# '
+	FNR == 1 { k++ }
+	{ if (!($1 in seen)) { seen[$1] = 1; order[m++] = $1 } st[$1, k] = $2 }
+	END { for (i = 0; i < m; i++) { printf "| %s |", order[i]; for (j = 1; j <= n; j++) printf " %s |", ((order[i], j) in st) ? st[order[i], j] : "-"; print "" } }
+	' "${tsvs[@]}"
+} >"$SUM"
+
+p=0 f=0 s=0
+for v in "$@"; do
+	p=$((p + $(grep -c $'\tPASS\t' "$RES/$v/cases.tsv" || true)))
+	f=$((f + $(grep -c $'\tFAIL\t' "$RES/$v/cases.tsv" || true)))
+	s=$((s + $(grep -c $'\tSKIP\t' "$RES/$v/cases.tsv" || true)))
+done
+sed -n '3,/^$/p' "$SUM"
+echo "summary: $SUM"
+echo "$p passed, $f failed, $s skipped"
+[ "$bad" = 0 ] && [ "$f" = 0 ]
