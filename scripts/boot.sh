@@ -28,7 +28,8 @@ qemu() {
 set +e
 rc=2
 if [ -r /dev/kvm ] && [ -w /dev/kvm ]; then
-	qemu -accel kvm -cpu host
+	# A subshell, so that a QEMU that aborts leaves no job message.
+	(qemu -accel kvm -cpu host) 2>/dev/null
 	rc=$?
 	[ "$rc" = 1 ] || [ "$rc" = 0 ] || [ "$rc" = 124 ] || say "$v: KVM failed (status $rc), falling back to TCG"
 	echo kvm >"$RES/accel"

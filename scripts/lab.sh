@@ -17,9 +17,12 @@ phase deps bash "$LAB_TOP/scripts/deps.sh"
 phase source bash "$LAB_TOP/scripts/source.sh"
 say "source: $(cat "$BUILD/linux/.git/lab-origin")"
 phase tree bash "$LAB_TOP/scripts/tree.sh"
+# The baseline is built first in any case: the other kernels start from its
+# objects.
 for v in baseline $variants; do
-	case " $variants " in *" $v "*) ;; *) [ "$v" = baseline ] || continue ;; esac
+	[ "$v" != baseline ] || [ -z "${built_baseline:-}" ] || continue
 	phase "build $v" bash "$LAB_TOP/scripts/kernel.sh" "$v"
+	[ "$v" != baseline ] || built_baseline=1
 done
 for v in $variants; do
 	phase "initramfs $v" bash "$LAB_TOP/scripts/initramfs.sh" "$v"

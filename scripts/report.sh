@@ -17,13 +17,18 @@ for v in "$@"; do
 	[ -s "$tap" ] || die "$v: no results ($tap)"
 	# name status reason, one line per case, merged over the runs
 	awk '
-	/^(not )?ok [0-9]+ / {
+	# The harness names a case on its "#  RUN" line; its "ok" line may not.
+	/^#  RUN / { cur = $3; seen_out = ""; next }
+	/^# outcome: / { o = substr($0, 12); seen_out = seen_out (seen_out == "" ? "" : ", ") o; next }
+	/^(not )?ok [0-9]+/ {
 		st = ($1 == "not") ? "FAIL" : "PASS"
-		name = ($1 == "not") ? $4 : $3
 		reason = ""
 		if (match($0, / # SKIP ?/)) { st = "SKIP"; reason = substr($0, RSTART + RLENGTH) }
+		name = cur; cur = ""
+		if (name == "") { name = "?unnamed"; st = "FAIL" }
 		if (!(name in s)) order[n++] = name
 		rank["FAIL"] = 3; rank["PASS"] = 2; rank["SKIP"] = 1
+		if (st != "SKIP") reason = seen_out
 		if (!(name in s) || rank[st] > rank[s[name]]) { s[name] = st; r[name] = reason }
 	}
 	END { for (i = 0; i < n; i++) printf "%s\t%s\t%s\n", order[i], s[order[i]], r[order[i]] }
@@ -43,7 +48,7 @@ for v in "$@"; do
 		say "$v: failed cases:"
 		awk -F'\t' '$2 == "FAIL" { print "  " $1 }' "$RES/$v/cases.tsv"
 		# the harness' own lines for them
-		grep -E '^# +(media_userptr_test\.c|[A-Za-z_]+\.c):[0-9]+:' "$tap" | sort -u | head -n 30
+		grep -E '^# [A-Za-z_]+\.c:[0-9]+:' "$tap" | sort -u | head -n 40 || true
 		bad=1
 	fi
 done
@@ -66,7 +71,8 @@ for v in "$@"; do tsvs+=("$RES/$v/cases.tsv"); done
 	printf '|---|'; for v in "$@"; do printf -- '---|'; done; echo
 	awk -F'\t' -v n=$# '
 	FNR == 1 { k++ }
-	{ if (!($1 in seen)) { seen[$1] = 1; order[m++] = $1 } st[$1, k] = $2 }
+	{ if (!($1 in seen)) { seen[$1] = 1; order[m++] = $1 }
+	  st[$1, k] = ($2 == "SKIP" || $3 == "") ? $2 : $2 ": " $3 }
 	END { for (i = 0; i < m; i++) { printf "| %s |", order[i]; for (j = 1; j <= n; j++) printf " %s |", ((order[i], j) in st) ? st[order[i], j] : "-"; print "" } }
 	' "${tsvs[@]}"
 } >"$SUM"

@@ -529,18 +529,17 @@ static void read_pins(struct pins *p)
 /* Anonymous kB that smaps reports for the VMA starting at @addr. */
 static long smaps_anon_kb(void *addr)
 {
-	char line[256], start[32];
+	unsigned long start, end;
+	char line[512];
 	bool in = false;
 	long kb = -1;
 	FILE *f = fopen("/proc/self/smaps", "r");
 
 	if (!f)
 		return -1;
-	snprintf(start, sizeof(start), "%lx-", (unsigned long)addr);
 	while (fgets(line, sizeof(line), f)) {
-		if (strchr(line, '-') && strchr(line, ' ') > strchr(line, '-') &&
-		    !strchr(line, ':'))
-			in = !strncmp(line, start, strlen(start));
+		if (sscanf(line, "%lx-%lx ", &start, &end) == 2)
+			in = start == (unsigned long)addr;
 		else if (in && sscanf(line, "Anonymous: %ld kB", &kb) == 1)
 			break;
 	}
@@ -806,6 +805,12 @@ static void m2m_reference(const unsigned char *in, unsigned char *out)
 		}
 }
 
+/* Whether the process can read the memory at all. */
+static bool readable(const struct kind *k)
+{
+	return k->setup != setup_hole && k->setup != setup_prot_none;
+}
+
 /* Whether a capture into this memory can be seen to overwrite a sentinel. */
 static bool sentinel(const struct kind *k)
 {
@@ -846,6 +851,22 @@ static int expected_qbuf(const struct kind *k, enum role role)
 
 	return e[profile() == BASELINE];
 }
+
+static const char *errno_name(int e)
+{
+	switch (e) {
+	case EFAULT: return "EFAULT";
+	case EINVAL: return "EINVAL";
+	case ENOMEM: return "ENOMEM";
+	case EBUSY: return "EBUSY";
+	case EIO: return "EIO";
+	default: return strerror(e);
+	}
+}
+
+/* What the case saw, for the report; "# outcome: ..." lines. */
+#define outcome(fmt, ...) \
+	fprintf(stderr, "# outcome: " fmt "\n", ##__VA_ARGS__)
 
 static const char *errname(int e)
 {
@@ -937,7 +958,7 @@ static void run_case(struct __test_metadata *_metadata,
 		SKIP(return, "%s: not available on this system", k->sentence);
 	ASSERT_EQ(0, setup) TH_LOG("setting up %s: %s", k->sentence,
 				   strerror(errno));
-	if (k->setup != setup_hole && k->setup != setup_prot_none)
+	if (readable(k))
 		memcpy(orig, self->m.buf, len);
 	if (!reads(variant->role) && sentinel(k))
 		memset(self->m.buf, 0x5a, len);
@@ -945,10 +966,15 @@ static void run_case(struct __test_metadata *_metadata,
 	read_pins(&self->pins);
 	expect = expected_qbuf(k, variant->role);
 	if (self->contig) {
-		/* dma-contig wants cache-line aligned, contiguous memory. */
-		if ((unsigned long)self->m.buf % 64) {
-			expect = EINVAL;
-		} else if (!expect && k->multipage) {
+		/*
+		 * dma-contig wants physically contiguous memory, aligned to
+		 * the DMA cache alignment, which is 1 on x86 only.
+		 */
+#if !defined(__x86_64__) && !defined(__i386__)
+		if ((unsigned long)self->m.buf % 64 || len % 64)
+			SKIP(return, "the DMA cache alignment of this architecture is unknown to the test");
+#endif
+		if (!expect && k->multipage) {
 			int c = phys_contiguous(self->m.buf, len);
 
 			if (c < 0)
@@ -984,13 +1010,14 @@ static void run_case(struct __test_metadata *_metadata,
 			ASSERT_EQ(0, ioctl(self->fd, VIDIOC_STREAMON,
 					   &self->type));
 	}
+	outcome("QBUF %s", ret ? errno_name(ret) : "ok");
 	ASSERT_EQ(expect, ret)
 		TH_LOG("QBUF of %s, which the device %s: got %s, expected %s%s%s",
 		       k->sentence, reads(variant->role) ? "reads" : "writes",
 		       errname(ret), errname(expect),
 		       k->why && profile() == BASELINE ? " because " : "",
 		       k->why && profile() == BASELINE ? k->why : "");
-	if (ret)
+	if (ret || !readable(k))
 		return;
 
 	flags = dqbuf(self->fd, m2m ? V4L2_BUF_TYPE_VIDEO_CAPTURE : self->type);
@@ -1000,9 +1027,28 @@ static void run_case(struct __test_metadata *_metadata,
 		ASSERT_LE(0, ret) TH_LOG("DQBUF of the output: %s",
 					 strerror(-ret));
 	}
-	/* dma-contig gives vim2m no kernel mapping: an error buffer. */
-	ASSERT_EQ(m2m && self->contig, !!(flags & V4L2_BUF_FLAG_ERROR))
-		TH_LOG("DQBUF flags 0x%x", flags);
+	ASSERT_EQ(0, flags & V4L2_BUF_FLAG_ERROR)
+		TH_LOG("the device returned the buffer with an error, flags 0x%x",
+		       flags);
+
+	/*
+	 * Known bug, present before this series: the kernel mapping that
+	 * videobuf2-dma-contig gives a driver for a USERPTR buffer starts at
+	 * the page, not at the buffer, so a driver that uses it reads and
+	 * writes the wrong bytes when the buffer does not start on a page.
+	 */
+	if (m2m && self->contig && ((unsigned long)self->m.buf & (pagesz() - 1))) {
+		const unsigned char *got = reads(variant->role) ?
+			(unsigned char *)self->partner.buf :
+			(unsigned char *)self->m.buf;
+
+		m2m_reference(reads(variant->role) ? orig :
+			      (unsigned char *)self->partner.buf, want);
+		outcome("data from the start of the page (dma-contig ignores the offset)");
+		EXPECT_NE(0, memcmp(got, want, len))
+			TH_LOG("dma-contig now maps USERPTR buffers at their offset: the known bug is fixed, update this case");
+		return;
+	}
 
 	if (reads(variant->role)) {
 		EXPECT_EQ(0, memcmp(self->m.buf, orig, len))
@@ -1019,7 +1065,7 @@ static void run_case(struct __test_metadata *_metadata,
 				TH_LOG("the file behind the buffer changed");
 			free(f);
 		}
-		if (m2m && !self->contig) {
+		if (m2m) {
 			m2m_reference(orig, want);
 			EXPECT_EQ(0, memcmp(self->partner.buf, want, len))
 				TH_LOG("vim2m did not read %s", k->sentence);
@@ -1028,7 +1074,7 @@ static void run_case(struct __test_metadata *_metadata,
 		 * Coherence: new content written through the mapping must
 		 * reach the device when the same pointer is queued again.
 		 */
-		if (m2m && !self->contig && k->rewrite != RW_NONE) {
+		if (m2m && k->rewrite != RW_NONE) {
 			unsigned int round;
 
 			for (round = 0; round < 3; round++) {
@@ -1041,6 +1087,9 @@ static void run_case(struct __test_metadata *_metadata,
 						self->partner.buf, len);
 				ASSERT_LE(0, flags);
 				stale = memcmp(self->partner.buf, want, len);
+				if (!round || stale)
+					outcome("re-queue %u: %s", round,
+						stale ? "stale" : "new data");
 				if (profile() == MEDIAONLY && k->cow_shared) {
 					/*
 					 * Without the mm prerequisite the
@@ -1058,7 +1107,7 @@ static void run_case(struct __test_metadata *_metadata,
 			}
 		}
 	} else {
-		if (m2m && !self->contig) {
+		if (m2m) {
 			m2m_reference((unsigned char *)self->partner.buf, want);
 			EXPECT_EQ(0, memcmp(self->m.buf, want, len))
 				TH_LOG("the capture in %s is not what vim2m wrote",
@@ -1067,7 +1116,7 @@ static void run_case(struct __test_metadata *_metadata,
 			check_page_overwritten(_metadata, self->m.buf, len,
 					       0x5a);
 		}
-		if (k->file && !self->contig) {
+		if (k->file) {
 			bool shared = k->setup == setup_shared_file_rw;
 			char *f = malloc(len);
 
