@@ -8,7 +8,9 @@
 #   make clean    remove build/ (the ccache stays in ~/.cache/ccache)
 #
 # KSRC=/path/to/linux-6.1.y uses that tree instead of Debian's
-# linux-source-6.1; QEMU_EXTRA adds options to QEMU.
+# linux-source-6.1; QEMU_EXTRA adds options to QEMU; LAB_INJECT=panic,
+# hang, warn or expect makes the guest fail on purpose, to show that the
+# lab catches it (QEMU_TIMEOUT=30 makes the hang quick).
 
 SHELL := /bin/bash
 
@@ -24,7 +26,10 @@ deps:
 	@bash scripts/deps.sh
 
 lint:
-	shellcheck -x scripts/*.sh .ci/run
+	shellcheck scripts/*.sh scripts/guest/init .ci/run
+	@# The lab's tree has no history, so commit ids cannot be looked up.
+	perl build/linux/scripts/checkpatch.pl --strict --terse \
+		--ignore UNKNOWN_COMMIT_ID patches/*.patch
 
 clean:
 	rm -rf build
