@@ -60,8 +60,10 @@ for v in "$@"; do tsvs+=("$RES/$v/cases.tsv"); done
 	echo
 	for v in "$@"; do
 		f=$RES/$v/cases.tsv
-		printf -- '- **%s** (%s): %s cases, %s passed, %s failed, %s skipped\n' "$v" \
+		printf -- '- **%s** (%s, %s, first test at %s): %s cases, %s passed, %s failed, %s skipped\n' "$v" \
 			"$(grep -m1 '^# lab: kernel' "$RES/$v/results.tap" | sed 's/^# lab: //')" \
+			"$(cat "$RES/$v/accel")" \
+			"$(grep -m1 '^# lab: run' "$RES/$v/results.tap" | sed 's/.* at //')" \
 			"$(wc -l <"$f")" "$(grep -c $'\tPASS\t' "$f" || true)" \
 			"$(grep -c $'\tFAIL\t' "$f" || true)" "$(grep -c $'\tSKIP\t' "$f" || true)"
 		awk -F'\t' '$2 == "SKIP" { c[$3]++ } END { for (k in c) printf "  - skipped %d: %s\n", c[k], k }' "$f" | sort
