@@ -69,6 +69,30 @@ for v in "$@"; do tsvs+=("$RES/$v/cases.tsv"); done
 		awk -F'\t' '$2 == "SKIP" { c[$3]++ } END { for (k in c) printf "  - skipped %d: %s\n", c[k], k }' "$f" | sort
 	done
 	echo
+	echo "## Where the kernels differ"
+	echo
+	printf '| case |'; for v in "$@"; do printf ' %s |' "$v"; done; echo
+	printf '|---|'; for v in "$@"; do printf -- '---|'; done; echo
+	# Rows whose outcome (not counting skips) is not the same everywhere.
+	awk -F'\t' -v n=$# '
+	FNR == 1 { k++ }
+	{ if (!($1 in seen)) { seen[$1] = 1; order[m++] = $1 } st[$1, k] = $2; out[$1, k] = $3 }
+	END {
+		for (i = 0; i < m; i++) {
+			c = order[i]; first = ""; differ = 0
+			for (j = 1; j <= n; j++) {
+				if (!((c, j) in st) || st[c, j] == "SKIP") continue
+				if (first == "") first = out[c, j]; else if (out[c, j] != first) differ = 1
+			}
+			if (!differ) continue
+			printf "| %s |", c
+			for (j = 1; j <= n; j++) printf " %s |", ((c, j) in st) ? (st[c, j] == "SKIP" ? "SKIP" : out[c, j]) : "-"
+			print ""
+		}
+	}' "${tsvs[@]}"
+	echo
+	echo "## All cases"
+	echo
 	printf '| case |'; for v in "$@"; do printf ' %s |' "$v"; done; echo
 	printf '|---|'; for v in "$@"; do printf -- '---|'; done; echo
 	awk -F'\t' -v n=$# '

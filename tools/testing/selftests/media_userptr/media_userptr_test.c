@@ -1186,4 +1186,242 @@ KIND(prot_none)
 KIND(hole)
 KIND(fork_shared)
 
+/* ---- lifecycle: every pin is released however the buffers go away ---- */
+
+/*
+ * Queue buffers from @buf and start streaming, leaving them queued: vivid
+ * gets two buffers; vim2m gets its output buffer, and no capture buffer, so
+ * that no job runs.
+ */
+static void queue_some(struct __test_metadata *_metadata, int fd,
+		       const FIXTURE_VARIANT(userptr) *variant,
+		       enum v4l2_buf_type type, char *buf, size_t len)
+{
+	int t;
+
+	if (!strcmp(variant->driver, "vim2m")) {
+		ASSERT_EQ(1, reqbufs(fd, V4L2_BUF_TYPE_VIDEO_OUTPUT,
+				     V4L2_MEMORY_USERPTR, 1));
+		ASSERT_EQ(1, reqbufs(fd, V4L2_BUF_TYPE_VIDEO_CAPTURE,
+				     V4L2_MEMORY_USERPTR, 1));
+		ASSERT_EQ(0, qbuf(fd, V4L2_BUF_TYPE_VIDEO_OUTPUT, 0, buf, len));
+		t = V4L2_BUF_TYPE_VIDEO_OUTPUT;
+		ASSERT_EQ(0, ioctl(fd, VIDIOC_STREAMON, &t));
+		t = V4L2_BUF_TYPE_VIDEO_CAPTURE;
+		ASSERT_EQ(0, ioctl(fd, VIDIOC_STREAMON, &t));
+		return;
+	}
+	ASSERT_LE(2, reqbufs(fd, type, V4L2_MEMORY_USERPTR, 2));
+	ASSERT_EQ(0, qbuf(fd, type, 0, buf, len));
+	ASSERT_EQ(0, qbuf(fd, type, 1, buf, len));
+	ASSERT_EQ(0, ioctl(fd, VIDIOC_STREAMON, &type));
+}
+
+static void expect_pins_balanced(struct __test_metadata *_metadata,
+				 const struct pins *before, const char *how)
+{
+	struct pins after;
+
+	read_pins(&after);
+	EXPECT_LT(0, after.acquired - before->acquired)
+		TH_LOG("nothing was pinned: the case did not test anything");
+	EXPECT_EQ(after.acquired - before->acquired,
+		  after.released - before->released)
+		TH_LOG("%s left pins behind: %ld acquired, %ld released", how,
+		       after.acquired - before->acquired,
+		       after.released - before->released);
+}
+
+/* REQBUFS(0) on a streaming queue, after STREAMOFF, releases the pins. */
+TEST_F(userptr, release_on_reqbufs0)
+{
+	struct pins before;
+	int t;
+
+	if (_metadata->skip)
+		return;
+	ASSERT_EQ(0, setup_anon_rw(&self->m, self->len));
+	read_pins(&before);
+	queue_some(_metadata, self->fd, variant, self->type, self->m.buf,
+		   self->len);
+	for (t = V4L2_BUF_TYPE_VIDEO_CAPTURE; t <= V4L2_BUF_TYPE_VIDEO_OUTPUT_MPLANE; t++)
+		ioctl(self->fd, VIDIOC_STREAMOFF, &t);
+	reqbufs(self->fd, V4L2_BUF_TYPE_VIDEO_OUTPUT, V4L2_MEMORY_USERPTR, 0);
+	reqbufs(self->fd, V4L2_BUF_TYPE_VIDEO_CAPTURE, V4L2_MEMORY_USERPTR, 0);
+	reqbufs(self->fd, self->type, V4L2_MEMORY_USERPTR, 0);
+	expect_pins_balanced(_metadata, &before, "REQBUFS(0)");
+}
+
+/* close() with buffers queued and streaming on releases the pins. */
+TEST_F(userptr, release_on_close)
+{
+	struct pins before;
+
+	if (_metadata->skip)
+		return;
+	ASSERT_EQ(0, setup_anon_rw(&self->m, self->len));
+	read_pins(&before);
+	queue_some(_metadata, self->fd, variant, self->type, self->m.buf,
+		   self->len);
+	close(self->fd);
+	self->fd = -1;
+	expect_pins_balanced(_metadata, &before, "close()");
+}
+
+/* SIGKILL of a process streaming from its own memory releases the pins. */
+TEST_F(userptr, release_on_sigkill)
+{
+	struct pins before;
+	int pipefd[2], status;
+	char c = 0;
+	pid_t pid;
+
+	if (_metadata->skip)
+		return;
+	ASSERT_EQ(0, pipe(pipefd));
+	read_pins(&before);
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		if (setup_anon_rw(&self->m, self->len))
+			_exit(1);
+		queue_some(_metadata, self->fd, variant, self->type,
+			   self->m.buf, self->len);
+		if (write(pipefd[1], "q", 1) != 1)
+			_exit(1);
+		pause();
+		_exit(0);
+	}
+	close(pipefd[1]);
+	ASSERT_EQ(1, read(pipefd[0], &c, 1)) TH_LOG("the child could not queue");
+	/* The queue belongs to the fd both share: close ours first. */
+	close(self->fd);
+	self->fd = -1;
+	kill(pid, SIGKILL);
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFSIGNALED(status));
+	expect_pins_balanced(_metadata, &before, "SIGKILL");
+}
+
+/*
+ * munmap() of queued memory: the device still gets the pinned pages, and
+ * they are released with the buffer.
+ */
+TEST_F(userptr, munmap_queued)
+{
+	bool m2m = !strcmp(variant->driver, "vim2m");
+	unsigned char *orig, *want;
+	struct pins before;
+	int flags, t;
+
+	if (_metadata->skip)
+		return;
+	orig = malloc(self->len);
+	want = malloc(self->len);
+	ASSERT_NE(NULL, orig);
+	ASSERT_NE(NULL, want);
+	ASSERT_EQ(0, setup_anon_rw(&self->m, self->len));
+	memcpy(orig, self->m.buf, self->len);
+	self->partner.maplen = round_page(self->len);
+	self->partner.map = anon(self->partner.maplen, PROT_READ | PROT_WRITE);
+	ASSERT_NE(NULL, self->partner.map);
+	read_pins(&before);
+	queue_some(_metadata, self->fd, variant, self->type, self->m.buf,
+		   self->len);
+	ASSERT_EQ(0, munmap(self->m.map, self->m.maplen));
+	self->m.map = NULL;
+	if (m2m) {
+		ASSERT_EQ(0, qbuf(self->fd, V4L2_BUF_TYPE_VIDEO_CAPTURE, 0,
+				  self->partner.map, self->len));
+		flags = dqbuf(self->fd, V4L2_BUF_TYPE_VIDEO_CAPTURE);
+		ASSERT_LE(0, flags) TH_LOG("DQBUF: %s", strerror(-flags));
+		ASSERT_EQ(0, flags & V4L2_BUF_FLAG_ERROR);
+		m2m_reference(orig, want);
+		EXPECT_EQ(0, memcmp(self->partner.map, want, self->len))
+			TH_LOG("vim2m did not read the pinned pages of the unmapped buffer");
+	} else {
+		flags = dqbuf(self->fd, self->type);
+		ASSERT_LE(0, flags) TH_LOG("DQBUF: %s", strerror(-flags));
+	}
+	for (t = V4L2_BUF_TYPE_VIDEO_CAPTURE; t <= V4L2_BUF_TYPE_VIDEO_OUTPUT_MPLANE; t++)
+		ioctl(self->fd, VIDIOC_STREAMOFF, &t);
+	reqbufs(self->fd, V4L2_BUF_TYPE_VIDEO_OUTPUT, V4L2_MEMORY_USERPTR, 0);
+	reqbufs(self->fd, V4L2_BUF_TYPE_VIDEO_CAPTURE, V4L2_MEMORY_USERPTR, 0);
+	reqbufs(self->fd, self->type, V4L2_MEMORY_USERPTR, 0);
+	expect_pins_balanced(_metadata, &before, "munmap() while queued");
+	free(orig);
+	free(want);
+}
+
+/*
+ * vim2m: a new user pointer for the same buffer index is pinned anew and
+ * the old pin is dropped; fork() while a capture buffer is queued leaves
+ * the device's data to the parent and the child's writes to the child.
+ */
+TEST_F(userptr, change_pointer_and_fork)
+{
+	unsigned char *want;
+	struct mem other = { .fd = -1 };
+	struct pins before;
+	int flags, status, t;
+	pid_t pid;
+
+	if (_metadata->skip)
+		return;
+	if (strcmp(variant->driver, "vim2m") || variant->role != M2M_CAP)
+		SKIP(return, "only on vim2m, once per memop");
+	want = malloc(self->len);
+	ASSERT_NE(NULL, want);
+	ASSERT_EQ(0, setup_anon_rw(&self->m, self->len));
+	ASSERT_EQ(0, setup_anon_rw(&other, self->len));
+	pattern(other.buf, self->len, 7);
+	ASSERT_EQ(0, setup_anon_rw(&self->partner, self->len));
+	read_pins(&before);
+	ASSERT_EQ(1, reqbufs(self->fd, V4L2_BUF_TYPE_VIDEO_OUTPUT,
+			     V4L2_MEMORY_USERPTR, 1));
+	ASSERT_EQ(1, reqbufs(self->fd, V4L2_BUF_TYPE_VIDEO_CAPTURE,
+			     V4L2_MEMORY_USERPTR, 1));
+	t = V4L2_BUF_TYPE_VIDEO_OUTPUT;
+	ASSERT_EQ(0, ioctl(self->fd, VIDIOC_STREAMON, &t));
+	t = V4L2_BUF_TYPE_VIDEO_CAPTURE;
+	ASSERT_EQ(0, ioctl(self->fd, VIDIOC_STREAMON, &t));
+
+	/* Output from m, then from other, at the same index. */
+	ASSERT_LE(0, m2m_job(_metadata, self->fd, self->m.buf,
+			     self->partner.buf, self->len));
+	ASSERT_LE(0, m2m_job(_metadata, self->fd, other.buf,
+			     self->partner.buf, self->len));
+	m2m_reference((unsigned char *)other.buf, want);
+	EXPECT_EQ(0, memcmp(self->partner.buf, want, self->len))
+		TH_LOG("a new user pointer was not pinned anew");
+
+	/* fork() while the capture buffer is queued. */
+	memset(self->partner.buf, 0x5a, self->len);
+	ASSERT_EQ(0, qbuf(self->fd, V4L2_BUF_TYPE_VIDEO_CAPTURE, 0,
+			  self->partner.buf, self->len));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		memset(self->partner.buf, 0x11, self->len);
+		_exit(0);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_EQ(0, qbuf(self->fd, V4L2_BUF_TYPE_VIDEO_OUTPUT, 0,
+			  self->m.buf, self->len));
+	flags = dqbuf(self->fd, V4L2_BUF_TYPE_VIDEO_CAPTURE);
+	ASSERT_LE(0, flags);
+	ASSERT_LE(0, dqbuf(self->fd, V4L2_BUF_TYPE_VIDEO_OUTPUT));
+	m2m_reference((unsigned char *)self->m.buf, want);
+	EXPECT_EQ(0, memcmp(self->partner.buf, want, self->len))
+		TH_LOG("after fork(), the parent did not get the device's data");
+
+	for (t = V4L2_BUF_TYPE_VIDEO_CAPTURE; t <= V4L2_BUF_TYPE_VIDEO_OUTPUT; t++)
+		ioctl(self->fd, VIDIOC_STREAMOFF, &t);
+	reqbufs(self->fd, V4L2_BUF_TYPE_VIDEO_OUTPUT, V4L2_MEMORY_USERPTR, 0);
+	reqbufs(self->fd, V4L2_BUF_TYPE_VIDEO_CAPTURE, V4L2_MEMORY_USERPTR, 0);
+	expect_pins_balanced(_metadata, &before, "changing pointers and fork()");
+	mem_release(&other);
+	free(want);
+}
+
 TEST_HARNESS_MAIN
