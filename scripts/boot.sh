@@ -18,9 +18,9 @@ qemu() {
 	timeout "$QEMU_TIMEOUT" qemu-system-x86_64 "$@" -nodefaults -no-reboot \
 		-display none -m 2G -smp 2 \
 		-kernel "$OBJ/bzImage" -initrd "$OBJ/initramfs.cpio.gz" \
-		-append "console=ttyS0 panic=-1 loglevel=4 lab.expect=$expect ${LAB_INJECT:+lab.inject=$LAB_INJECT}" \
+		-append "console=ttyS0 panic=-1 loglevel=4 lab.expect=$expect lab.compliance=${COMPLIANCE:-1} ${LAB_INJECT:+lab.inject=$LAB_INJECT}" \
 		-serial "file:$RES/console.log" -serial "file:$RES/results.tap" \
-		-serial "file:$RES/dmesg.log" \
+		-serial "file:$RES/dmesg.log" -serial "file:$RES/compliance.log" \
 		-device isa-debug-exit,iobase=0xf4,iosize=0x04 \
 		${QEMU_EXTRA:-} >"$RES/qemu.out" 2>&1
 }

@@ -32,4 +32,13 @@ cp "$ST/media_userptr_test" "$LAB_TOP/tools/testing/selftests/media_userptr/sett
 	"$ROOT/kselftest/media_userptr/"
 cp -a "$OBJ/modroot/lib/modules/." "$ROOT/lib/modules/"
 install -m 0755 "$LAB_TOP/scripts/guest/init" "$ROOT/init"
+
+# v4l2-compliance from Debian's v4l-utils, with the shared libraries it needs.
+mkdir -p "$ROOT/usr/bin"
+cp /usr/bin/v4l2-compliance "$ROOT/usr/bin/"
+ldd /usr/bin/v4l2-compliance | awk '/=> \// { print $3 } /^\t\/lib/ { print $1 }' |
+	while read -r lib; do
+		mkdir -p "$ROOT$(dirname "$lib")"
+		cp -L "$lib" "$ROOT$lib"
+	done
 (cd "$ROOT" && find . | sort | cpio -o -H newc --quiet | gzip -1) >"$OBJ/initramfs.cpio.gz"

@@ -103,6 +103,20 @@ for v in "$@"; do tsvs+=("$RES/$v/cases.tsv"); done
 	' "${tsvs[@]}"
 } >"$SUM"
 
+# v4l2-compliance: baseline against patched, when both ran it.
+case " $* " in
+*" baseline "*" patched "*)
+	if [ -f "$RES/baseline/compliance.log" ] && [ -f "$RES/patched/compliance.log" ]; then
+		if ! bash "$LAB_TOP/scripts/compliance.sh" baseline patched >"$RES/compliance.md"; then
+			say "v4l2-compliance: the patched kernel fails where the baseline does not:"
+			bad=1
+		fi
+		cat "$RES/compliance.md"
+		{ echo; echo "## v4l2-compliance -s"; echo; cat "$RES/compliance.md"; } >>"$SUM"
+	fi
+	;;
+esac
+
 p=0 f=0 s=0
 for v in "$@"; do
 	p=$((p + $(grep -c $'\tPASS\t' "$RES/$v/cases.tsv" || true)))

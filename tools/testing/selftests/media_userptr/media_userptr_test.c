@@ -31,6 +31,8 @@
  * not unshare read-only long-term pins in COW mappings.
  * MEDIA_USERPTR_ONLY=<text> skips the device variants whose name does not
  * contain <text>. Files are created in MEDIA_USERPTR_DIR (default: /tmp).
+ * MEDIA_USERPTR_THP_DIR names a tmpfs mounted with huge=always, for the
+ * pagecache THP case; without it, or without THPs there, that case skips.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -307,6 +309,43 @@ static int setup_hugetlb_file_private(struct mem *m, size_t len)
 	return 0;
 }
 
+static long smaps_kb(void *addr, const char *field);
+
+/*
+ * A file on a tmpfs mounted with huge=always (MEDIA_USERPTR_THP_DIR), mapped
+ * MAP_PRIVATE PROT_READ at a 2 MiB aligned address, so that its pagecache
+ * THP is mapped by a PMD.
+ */
+static int setup_shmem_thp_private(struct mem *m, size_t len)
+{
+	const char *d = getenv("MEDIA_USERPTR_THP_DIR");
+	char *tmp, *a;
+	volatile char c;
+
+	if (!d || len > HPAGE)
+		return -2;
+	snprintf(m->path, sizeof(m->path), "%s/media_userptr.%d", d, getpid());
+	m->fd = open(m->path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	tmp = malloc(HPAGE);
+	if (m->fd < 0 || !tmp)
+		return -1;
+	pattern(tmp, HPAGE, 1);
+	if (write(m->fd, tmp, HPAGE) != (ssize_t)HPAGE)
+		return -1;
+	free(tmp);
+	m->maplen = 2 * HPAGE;
+	m->map = anon(m->maplen, PROT_NONE);
+	if (!m->map)
+		return -1;
+	a = (char *)(((unsigned long)m->map + HPAGE - 1) & ~(HPAGE - 1));
+	if (mmap(a, HPAGE, PROT_READ, MAP_PRIVATE | MAP_FIXED, m->fd, 0) != a)
+		return -1;
+	m->buf = a;
+	c = a[0];
+	(void)c;
+	return smaps_kb(a, "FilePmdMapped:") > 0 ? 0 : -2;
+}
+
 /* A 2 MiB aligned range of anonymous memory that asks for THP. */
 static int thp_range(struct mem *m)
 {
@@ -426,6 +465,10 @@ static const struct kind kinds[] = {
 	  setup_hugetlb_file_private, { 0, E }, { E, E },
 	  "hugetlb refuses FOLL_FORCE|FOLL_WRITE, so a read-only private hugetlb mapping cannot be pinned",
 	  RW_MPROTECT, true },
+	{ "shmem_thp_private", "MAP_PRIVATE PROT_READ mapping of a file in a PMD-mapped tmpfs huge page",
+	  setup_shmem_thp_private, { 0, 0 }, { E, 0 },
+	  "FOLL_FORCE lets the device write to a read-only private file mapping",
+	  RW_MPROTECT, true, false, true },
 	{ "thp", "transparent huge page, populated",
 	  setup_thp, { 0, 0 }, { 0, 0 }, NULL, RW_DIRECT },
 	{ "thp_untouched", "transparent huge page range read but never written (the huge zeropage)",
@@ -526,8 +569,8 @@ static void read_pins(struct pins *p)
 	fclose(f);
 }
 
-/* Anonymous kB that smaps reports for the VMA starting at @addr. */
-static long smaps_anon_kb(void *addr)
+/* A kB field of smaps (e.g. "Anonymous:") for the VMA starting at @addr. */
+static long smaps_kb(void *addr, const char *field)
 {
 	unsigned long start, end;
 	char line[512];
@@ -540,7 +583,8 @@ static long smaps_anon_kb(void *addr)
 	while (fgets(line, sizeof(line), f)) {
 		if (sscanf(line, "%lx-%lx ", &start, &end) == 2)
 			in = start == (unsigned long)addr;
-		else if (in && sscanf(line, "Anonymous: %ld kB", &kb) == 1)
+		else if (in && !strncmp(line, field, strlen(field)) &&
+			 sscanf(line + strlen(field), " %ld kB", &kb) == 1)
 			break;
 	}
 	fclose(f);
@@ -1054,7 +1098,7 @@ static void run_case(struct __test_metadata *_metadata,
 		EXPECT_EQ(0, memcmp(self->m.buf, orig, len))
 			TH_LOG("the device changed memory it should only read");
 		if (k->no_anon)
-			EXPECT_EQ(0, smaps_anon_kb(self->m.map))
+			EXPECT_EQ(0, smaps_kb(self->m.map, "Anonymous:"))
 				TH_LOG("pinning %s for reading created anonymous pages",
 				       k->sentence);
 		if (k->file) {
@@ -1178,6 +1222,7 @@ KIND(shared_file_rw)
 KIND(shmem)
 KIND(hugetlb)
 KIND(hugetlb_file_private)
+KIND(shmem_thp_private)
 KIND(thp)
 KIND(thp_untouched)
 KIND(unaligned)
