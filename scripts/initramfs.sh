@@ -33,11 +33,12 @@ cp "$ST/media_userptr_test" "$LAB_TOP/tools/testing/selftests/media_userptr/sett
 cp -a "$OBJ/modroot/lib/modules/." "$ROOT/lib/modules/"
 install -m 0755 "$LAB_TOP/scripts/guest/init" "$ROOT/init"
 
-# v4l2-compliance from Debian's v4l-utils, with the shared libraries it needs.
+# v4l2-compliance and v4l2-ctl from Debian's v4l-utils, with the shared
+# libraries they need.
 mkdir -p "$ROOT/usr/bin"
-cp /usr/bin/v4l2-compliance "$ROOT/usr/bin/"
-ldd /usr/bin/v4l2-compliance | awk '/=> \// { print $3 } /^\t\/lib/ { print $1 }' |
-	while read -r lib; do
+cp /usr/bin/v4l2-compliance /usr/bin/v4l2-ctl "$ROOT/usr/bin/"
+ldd /usr/bin/v4l2-compliance /usr/bin/v4l2-ctl | awk '/=> \// { print $3 } /^\t\/lib/ { print $1 }' |
+	sort -u | while read -r lib; do
 		mkdir -p "$ROOT$(dirname "$lib")"
 		cp -L "$lib" "$ROOT$lib"
 	done
