@@ -4,6 +4,8 @@
 #   make run      patched kernel only: build, boot, test, print the table
 #   make check    baseline, media-only and patched kernels, all asserted
 #                 (MM_AB=0 leaves out the media-only kernel)
+#   make series   build the mailable series into build/series/ and check it
+#                 (checkpatch, bisect build, git am, send-email --dry-run)
 #   make deps     install the Debian packages the lab needs
 #   make clean    remove build/ (the ccache stays in ~/.cache/ccache)
 #
@@ -14,13 +16,16 @@
 
 SHELL := /bin/bash
 
-.PHONY: run check deps clean lint
+.PHONY: run check deps clean lint series
 
 run:
 	@bash scripts/lab.sh run
 
 check:
 	@bash scripts/lab.sh check
+
+series:
+	@bash scripts/series.sh
 
 deps:
 	@bash scripts/deps.sh

@@ -10,15 +10,25 @@ expect=${2:-$1}
 OBJ=$BUILD/obj/$v
 RES=$BUILD/results/$v
 QEMU_TIMEOUT=${QEMU_TIMEOUT:-1800}
+cmdline="console=ttyS0 panic=-1 loglevel=4 lab.expect=$expect lab.compliance=${COMPLIANCE:-1} ${LAB_INJECT:+lab.inject=$LAB_INJECT}"
 mkdir -p "$RES"
-rm -f "$RES"/*.log "$RES"/*.tap "$RES/qemu.rc"
+
+# Results stay valid while the kernel, the initramfs (tests included) and
+# the options are the same: a warm run does not boot again. RETEST=1 does.
+key=$( (sha256sum "$OBJ/bzImage" "$OBJ/initramfs.cpio.gz" | cut -d' ' -f1
+	echo "$cmdline ${QEMU_EXTRA:-}") | sha256sum | cut -c1-16)
+if [ "${RETEST:-0}" = 0 ] && [ "$(cat "$RES/key" 2>/dev/null)" = "$key" ]; then
+	say "$v: results up to date (same kernel, initramfs and options; RETEST=1 boots again)"
+	exit 0
+fi
+rm -f "$RES"/*.log "$RES"/*.tap "$RES/qemu.rc" "$RES/key"
 
 qemu() {
 	# shellcheck disable=SC2086
 	timeout "$QEMU_TIMEOUT" qemu-system-x86_64 "$@" -nodefaults -no-reboot \
 		-display none -m 2G -smp 2 \
 		-kernel "$OBJ/bzImage" -initrd "$OBJ/initramfs.cpio.gz" \
-		-append "console=ttyS0 panic=-1 loglevel=4 lab.expect=$expect lab.compliance=${COMPLIANCE:-1} ${LAB_INJECT:+lab.inject=$LAB_INJECT}" \
+		-append "$cmdline" \
 		-serial "file:$RES/console.log" -serial "file:$RES/results.tap" \
 		-serial "file:$RES/dmesg.log" -serial "file:$RES/compliance.log" \
 		-device isa-debug-exit,iobase=0xf4,iosize=0x04 \
@@ -53,3 +63,4 @@ grep -q '^# lab: done' "$RES/results.tap" ||
 	die "$v: the guest reported no complete result; see $RES/console.log"
 grep -q '^# lab: end' "$RES/dmesg.log" ||
 	die "$v: the guest's dmesg did not arrive; see $RES/console.log"
+echo "$key" >"$RES/key"

@@ -42,4 +42,8 @@ ldd /usr/bin/v4l2-compliance /usr/bin/v4l2-ctl | awk '/=> \// { print $3 } /^\t\
 		mkdir -p "$ROOT$(dirname "$lib")"
 		cp -L "$lib" "$ROOT$lib"
 	done
-(cd "$ROOT" && find . | sort | cpio -o -H newc --quiet | gzip -1) >"$OBJ/initramfs.cpio.gz"
+# Reproducible: the same content gives the same archive, so that boot.sh
+# can tell when its results are still valid.
+find "$ROOT" -exec touch -h -d @0 {} +
+(cd "$ROOT" && find . | LC_ALL=C sort | cpio -o -H newc --quiet --reproducible |
+	gzip -n -1) >"$OBJ/initramfs.cpio.gz"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Configure and build one kernel variant out of tree, with ccache:
-#   scripts/kernel.sh baseline|mediaonly|patched
+#   scripts/kernel.sh baseline|mediaonly|patched|bisect
+# (bisect builds the commit that the "bisect" branch points to.)
 # The objects live in build/obj/<variant>. A variant built for the first time
 # starts from a copy of the baseline's objects, so only what its patches
 # touch is compiled again. Output: build/obj/<variant>/{bzImage,modroot}.
@@ -27,13 +28,15 @@ if [ -n "${KMAKE_EXTRA:-}" ]; then
 fi
 
 commit=$(git -C "$TREE" rev-parse "$v")
-# The last commit of each branch is the selftest, which the kernel does not
-# depend on: key the kernel on its parent.
+# The kernel does not depend on tools/: key it on the rest of the tree.
 # shellcheck disable=SC2086
-key=$( (git -C "$TREE" rev-parse "$v^^{tree}"; echo "${KMAKE_EXTRA:-}"; cat $FRAGS) |
-	sha256sum | cut -c1-16)
+key=$( (git -C "$TREE" ls-tree "$commit" | grep -v '	tools$'
+	echo "${KMAKE_EXTRA:-}"; cat $FRAGS) | sha256sum | cut -c1-16)
+# The whole tree, selftest included, that this kernel's run tests.
+tree=$(git -C "$TREE" rev-parse "$commit^{tree}")
 if [ -f "$OBJ/bzImage" ] && [ "$(cat "$OBJ/lab-key" 2>/dev/null)" = "$key" ]; then
 	say "kernel $v: up to date ($(cat "$OBJ/kernelrelease"))"
+	echo "$tree" >"$OBJ/lab-tree"
 	exit 0
 fi
 
@@ -80,4 +83,5 @@ run_logged "$LOGS/modules-$v.log" "${KMAKE[@]}" INSTALL_MOD_PATH="$OBJ/modroot" 
 "${KMAKE[@]}" -s kernelrelease >"$OBJ/kernelrelease"
 cp "$OBJ/arch/x86/boot/bzImage" "$OBJ/bzImage"
 printf '%s\n' "$key" >"$OBJ/lab-key"
+echo "$tree" >"$OBJ/lab-tree"
 say "kernel $v: built $(cat "$OBJ/kernelrelease")"

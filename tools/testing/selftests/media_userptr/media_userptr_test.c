@@ -310,6 +310,7 @@ static int setup_hugetlb_file_private(struct mem *m, size_t len)
 }
 
 static long smaps_kb(void *addr, const char *field);
+static bool memop_is(int fd, enum v4l2_buf_type type, const char *memop);
 
 /*
  * A file on a tmpfs mounted with huge=always (MEDIA_USERPTR_THP_DIR), mapped
@@ -417,6 +418,54 @@ static int setup_hole(struct mem *m, size_t len)
 	return munmap(m->buf, round_page(len));
 }
 
+/*
+ * An MMAP buffer of another videobuf2 queue that maps it with
+ * remap_pfn_range() (VM_IO | VM_PFNMAP): a vivid device with dma-contig.
+ */
+static int setup_vb2_pfnmap(struct mem *m, size_t len)
+{
+	struct v4l2_buffer b = {
+		.type = V4L2_BUF_TYPE_VIDEO_CAPTURE, .memory = V4L2_MEMORY_MMAP,
+	};
+	struct v4l2_requestbuffers rb = {
+		.count = 1, .type = V4L2_BUF_TYPE_VIDEO_CAPTURE,
+		.memory = V4L2_MEMORY_MMAP,
+	};
+	int i;
+
+	for (i = 0; i < 64 && m->fd < 0; i++) {
+		struct v4l2_capability cap = {};
+		char path[32];
+		int fd;
+
+		snprintf(path, sizeof(path), "/dev/video%d", i);
+		fd = open(path, O_RDWR);
+		if (fd < 0)
+			continue;
+		if (!ioctl(fd, VIDIOC_QUERYCAP, &cap) &&
+		    !strcmp((char *)cap.driver, "vivid") &&
+		    (cap.device_caps & V4L2_CAP_VIDEO_CAPTURE) &&
+		    memop_is(fd, V4L2_BUF_TYPE_VIDEO_CAPTURE,
+			     "videobuf2_dma_contig"))
+			m->fd = fd;
+		else
+			close(fd);
+	}
+	if (m->fd < 0 || ioctl(m->fd, VIDIOC_REQBUFS, &rb) ||
+	    ioctl(m->fd, VIDIOC_QUERYBUF, &b) || b.length < len)
+		return -2;
+	m->maplen = b.length;
+	m->map = mmap(NULL, b.length, PROT_READ | PROT_WRITE, MAP_SHARED,
+		      m->fd, b.m.offset);
+	if (m->map == MAP_FAILED) {
+		m->map = NULL;
+		return -1;
+	}
+	m->buf = m->map;
+	pattern(m->buf, len, 1);
+	return 0;
+}
+
 /* Anonymous memory whose pages a child shares after fork(). */
 static int setup_fork_shared(struct mem *m, size_t len)
 {
@@ -485,6 +534,8 @@ static const struct kind kinds[] = {
 	  RW_NONE },
 	{ "hole", "an address range that is not mapped",
 	  setup_hole, { E, E }, { E, E }, NULL, RW_NONE },
+	{ "vb2_pfnmap", "an MMAP buffer of a dma-contig vb2 queue (VM_IO | VM_PFNMAP)",
+	  setup_vb2_pfnmap, { E, E }, { E, E }, NULL, RW_NONE },
 	{ "fork_shared", "anonymous memory shared with a child after fork()",
 	  setup_fork_shared, { 0, 0 }, { 0, 0 }, NULL, RW_DIRECT },
 };
@@ -1121,7 +1172,7 @@ static void run_case(struct __test_metadata *_metadata,
 		if (m2m && k->rewrite != RW_NONE) {
 			unsigned int round;
 
-			for (round = 0; round < 3; round++) {
+			for (round = 0; round < 8; round++) {
 				bool stale;
 
 				ASSERT_EQ(0, rewrite(k, &self->m, len, 10 + round));
@@ -1229,6 +1280,7 @@ KIND(unaligned)
 KIND(span_vmas)
 KIND(prot_none)
 KIND(hole)
+KIND(vb2_pfnmap)
 KIND(fork_shared)
 
 /* ---- lifecycle: every pin is released however the buffers go away ---- */
