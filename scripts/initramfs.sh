@@ -32,6 +32,8 @@ cp "$ST/media_userptr_test" "$LAB_TOP/tools/testing/selftests/media_userptr/sett
 	"$ROOT/kselftest/media_userptr/"
 cp -a "$OBJ/modroot/lib/modules/." "$ROOT/lib/modules/"
 install -m 0755 "$LAB_TOP/scripts/guest/init" "$ROOT/init"
+mkdir -p "$ROOT/etc"
+grep -v '^#' "$LAB_TOP/scripts/compliance.known" | cut -f1,2 >"$ROOT/etc/compliance.known.keys"
 
 # v4l2-compliance and v4l2-ctl from Debian's v4l-utils, with the shared
 # libraries they need.

@@ -311,6 +311,7 @@ static int setup_hugetlb_file_private(struct mem *m, size_t len)
 
 static long smaps_kb(void *addr, const char *field);
 static bool memop_is(int fd, enum v4l2_buf_type type, const char *memop);
+static int reqbufs(int fd, enum v4l2_buf_type type, int memory, int count);
 
 /*
  * A file on a tmpfs mounted with huge=always (MEDIA_USERPTR_THP_DIR), mapped
@@ -424,43 +425,47 @@ static int setup_hole(struct mem *m, size_t len)
  */
 static int setup_vb2_pfnmap(struct mem *m, size_t len)
 {
-	struct v4l2_buffer b = {
-		.type = V4L2_BUF_TYPE_VIDEO_CAPTURE, .memory = V4L2_MEMORY_MMAP,
+	static const enum v4l2_buf_type types[] = {
+		V4L2_BUF_TYPE_VIDEO_CAPTURE, V4L2_BUF_TYPE_VIDEO_OUTPUT,
 	};
-	struct v4l2_requestbuffers rb = {
-		.count = 1, .type = V4L2_BUF_TYPE_VIDEO_CAPTURE,
-		.memory = V4L2_MEMORY_MMAP,
-	};
-	int i;
+	unsigned int i, t;
 
-	for (i = 0; i < 64 && m->fd < 0; i++) {
-		struct v4l2_capability cap = {};
-		char path[32];
-		int fd;
+	for (i = 0; i < 64 && !m->map; i++) {
+		for (t = 0; t < 2 && !m->map; t++) {
+			struct v4l2_buffer b = {
+				.type = types[t], .memory = V4L2_MEMORY_MMAP,
+			};
+			struct v4l2_capability cap = {};
+			char path[32];
+			int fd;
 
-		snprintf(path, sizeof(path), "/dev/video%d", i);
-		fd = open(path, O_RDWR);
-		if (fd < 0)
-			continue;
-		if (!ioctl(fd, VIDIOC_QUERYCAP, &cap) &&
-		    !strcmp((char *)cap.driver, "vivid") &&
-		    (cap.device_caps & V4L2_CAP_VIDEO_CAPTURE) &&
-		    memop_is(fd, V4L2_BUF_TYPE_VIDEO_CAPTURE,
-			     "videobuf2_dma_contig"))
+			snprintf(path, sizeof(path), "/dev/video%u", i);
+			fd = open(path, O_RDWR);
+			if (fd < 0)
+				break;
+			if (ioctl(fd, VIDIOC_QUERYCAP, &cap) ||
+			    strcmp((char *)cap.driver, "vivid") ||
+			    !(cap.device_caps & (t ? V4L2_CAP_VIDEO_OUTPUT :
+					       V4L2_CAP_VIDEO_CAPTURE)) ||
+			    !memop_is(fd, types[t], "videobuf2_dma_contig") ||
+			    reqbufs(fd, types[t], V4L2_MEMORY_MMAP, 1) < 1 ||
+			    ioctl(fd, VIDIOC_QUERYBUF, &b) || b.length < len) {
+				close(fd);
+				continue;
+			}
+			m->map = mmap(NULL, b.length, PROT_READ | PROT_WRITE,
+				      MAP_SHARED, fd, b.m.offset);
+			if (m->map == MAP_FAILED) {
+				m->map = NULL;
+				close(fd);
+				return -1;
+			}
 			m->fd = fd;
-		else
-			close(fd);
+			m->maplen = b.length;
+		}
 	}
-	if (m->fd < 0 || ioctl(m->fd, VIDIOC_REQBUFS, &rb) ||
-	    ioctl(m->fd, VIDIOC_QUERYBUF, &b) || b.length < len)
+	if (!m->map)
 		return -2;
-	m->maplen = b.length;
-	m->map = mmap(NULL, b.length, PROT_READ | PROT_WRITE, MAP_SHARED,
-		      m->fd, b.m.offset);
-	if (m->map == MAP_FAILED) {
-		m->map = NULL;
-		return -1;
-	}
 	m->buf = m->map;
 	pattern(m->buf, len, 1);
 	return 0;
