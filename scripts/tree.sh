@@ -50,7 +50,11 @@ selftest_commit() {
 	grep -q '^TARGETS += media_userptr$' tools/testing/selftests/Makefile ||
 		sed -i 's/^TARGETS += membarrier$/TARGETS += media_userptr\n&/' \
 			tools/testing/selftests/Makefile
-	git add -A -f "$SELFTEST" tools/testing/selftests/Makefile
+	# The test belongs to videobuf2's maintainers.
+	grep -q "^F:	$SELFTEST/$" MAINTAINERS ||
+		sed -i "/^VIDEOBUF2 FRAMEWORK$/,/^$/ s|^F:	include/media/videobuf2-\*$|&\nF:	$SELFTEST/|" \
+			MAINTAINERS
+	git add -A -f "$SELFTEST" tools/testing/selftests/Makefile MAINTAINERS
 	git commit -q -F "$LAB_TOP/scripts/selftest.commit"
 }
 
