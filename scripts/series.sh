@@ -79,19 +79,22 @@ body=$(mktemp)
 	echo
 	sed -n '/^- \*\*/p' "$summary" | sed 's/\*\*//g'
 	echo
-	echo "Where the kernels differ (baseline = $version, mediaonly = the media"
-	echo "patches without the mm ones, patched = this series):"
+	echo "Where the kernels differ, vmalloc memop (dma-sg and dma-contig show"
+	echo "the same on mediaonly and patched; baseline = $version, mediaonly ="
+	echo "the media patches without the mm ones, patched = this series):"
 	echo
 	sed -n '/^## Where the kernels differ/,/^## All cases/p' "$summary" | sed '1,2d;$d' |
-		sed -e 's/^| userptr\./| /' -e '/^|---/d' -e 's/ *|$//' -e 's/^| //' -e 's/ | /  |  /g'
+		grep -E '^\| (case|userptr\.[a-z0-9_]*vmalloc\.)' |
+		sed -E -e 's/^\| userptr\./| /' -e 's/ *\|$//' -e 's/^\| //' -e 's/ \| /  |  /g' \
+			-e 's/, re-queue [1-9]: stale//g' -e 's/re-queue 0: /re-queued 8 times: /g'
 	if grep -q '^## v4l2-compliance' "$summary"; then
 		echo
 		echo "v4l2-compliance -s, baseline against patched: no new failure."
 	fi
 	echo
 	echo "Callers of the changed functions (git grep in $version):"
-	(cd "$TREE" && git grep -n -e 'get_vaddr_frames(' -e 'vb2_create_framevec(' "$tip" -- '*.c' '*.h' |
-		sed "s/^$tip://" | grep -v '^Documentation' | sed 's/^/  /')
+	(cd "$TREE" && git grep -n -E '(get_vaddr_frames|vb2_create_framevec)\(' "$tip" -- '*.c' '*.h' |
+		sed "s/^$tip://" | grep -vE '^[^:]*:[0-9]+:[[:space:]]*/?\*' | sed 's/^/  /')
 } >"$body"
 subject=$(sed -n '1p' "$LAB_TOP/scripts/cover-letter.txt")
 awk -v subj="$subject" -v bodyf="$body" '
