@@ -53,6 +53,11 @@ for v in "$@"; do
 	fi
 done
 
+header() { # the heading of a table with one column per kernel
+	printf '| case |'; for v in "$@"; do printf ' %s |' "$v"; done; echo
+	printf '|---|'; for v in "$@"; do printf -- '---|'; done; echo
+}
+
 tsvs=()
 for v in "$@"; do tsvs+=("$RES/$v/cases.tsv"); done
 {
@@ -71,8 +76,7 @@ for v in "$@"; do tsvs+=("$RES/$v/cases.tsv"); done
 	echo
 	echo "## Where the kernels differ"
 	echo
-	printf '| case |'; for v in "$@"; do printf ' %s |' "$v"; done; echo
-	printf '|---|'; for v in "$@"; do printf -- '---|'; done; echo
+	header "$@"
 	# Rows whose outcome (not counting skips) is not the same everywhere.
 	awk -F'\t' -v n=$# '
 	FNR == 1 { k++ }
@@ -93,8 +97,7 @@ for v in "$@"; do tsvs+=("$RES/$v/cases.tsv"); done
 	echo
 	echo "## All cases"
 	echo
-	printf '| case |'; for v in "$@"; do printf ' %s |' "$v"; done; echo
-	printf '|---|'; for v in "$@"; do printf -- '---|'; done; echo
+	header "$@"
 	awk -F'\t' -v n=$# '
 	FNR == 1 { k++ }
 	{ if (!($1 in seen)) { seen[$1] = 1; order[m++] = $1 }

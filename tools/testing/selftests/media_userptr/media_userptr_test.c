@@ -182,6 +182,19 @@ static int setup_unaligned(struct mem *m, size_t len)
 	return 0;
 }
 
+/* Map @len bytes (rounded up to pages) of @fd, or anonymous memory. */
+static int mem_map(struct mem *m, size_t len, int prot, int flags, int fd)
+{
+	m->maplen = round_page(len);
+	m->map = mmap(NULL, m->maplen, prot, flags, fd, 0);
+	if (m->map == MAP_FAILED) {
+		m->map = NULL;
+		return -1;
+	}
+	m->buf = m->map;
+	return 0;
+}
+
 static int make_file(struct mem *m, size_t len, int seed)
 {
 	char *tmp = malloc(len);
@@ -209,14 +222,7 @@ static int map_file(struct mem *m, size_t len, int oflags, int prot, int flags)
 	m->fd = open(m->path, oflags);
 	if (m->fd < 0)
 		return -1;
-	m->maplen = round_page(len);
-	m->map = mmap(NULL, m->maplen, prot, flags, m->fd, 0);
-	if (m->map == MAP_FAILED) {
-		m->map = NULL;
-		return -1;
-	}
-	m->buf = m->map;
-	return 0;
+	return mem_map(m, len, prot, flags, m->fd);
 }
 
 static int setup_shared_file_ro(struct mem *m, size_t len)
@@ -248,26 +254,14 @@ static int setup_memfd_sealed(struct mem *m, size_t len)
 	if (fcntl(m->fd, F_ADD_SEALS, F_SEAL_WRITE | F_SEAL_SHRINK |
 		  F_SEAL_GROW | F_SEAL_SEAL))
 		return -1;
-	m->maplen = round_page(len);
-	m->map = mmap(NULL, m->maplen, PROT_READ, MAP_SHARED, m->fd, 0);
-	if (m->map == MAP_FAILED) {
-		m->map = NULL;
-		return -1;
-	}
-	m->buf = m->map;
-	return 0;
+	return mem_map(m, len, PROT_READ, MAP_SHARED, m->fd);
 }
 
 static int setup_shmem(struct mem *m, size_t len)
 {
-	m->maplen = round_page(len);
-	m->map = mmap(NULL, m->maplen, PROT_READ | PROT_WRITE,
-		      MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	if (m->map == MAP_FAILED) {
-		m->map = NULL;
+	if (mem_map(m, len, PROT_READ | PROT_WRITE,
+		    MAP_SHARED | MAP_ANONYMOUS, -1))
 		return -1;
-	}
-	m->buf = m->map;
 	pattern(m->buf, len, 1);
 	return 0;
 }
@@ -299,14 +293,7 @@ static int setup_hugetlb_file_private(struct mem *m, size_t len)
 		return -2;
 	pattern(p, len, 1);
 	munmap(p, HPAGE);
-	m->maplen = HPAGE;
-	m->map = mmap(NULL, HPAGE, PROT_READ, MAP_PRIVATE, m->fd, 0);
-	if (m->map == MAP_FAILED) {
-		m->map = NULL;
-		return -1;
-	}
-	m->buf = m->map;
-	return 0;
+	return mem_map(m, HPAGE, PROT_READ, MAP_PRIVATE, m->fd);
 }
 
 static long smaps_kb(void *addr, const char *field);
