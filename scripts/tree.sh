@@ -55,14 +55,16 @@ selftest_commit() {
 		sed -i "/^VIDEOBUF2 FRAMEWORK$/,/^$/ s|^F:	include/media/videobuf2-\*$|&\nF:	$SELFTEST/|" \
 			MAINTAINERS
 	git add -A -f "$SELFTEST" tools/testing/selftests/Makefile MAINTAINERS
-	git commit -q -F "$LAB_TOP/scripts/selftest.commit"
+	# The author is the one who signs it off, as for the kernel patches.
+	git commit -q -F "$LAB_TOP/scripts/selftest.commit" --author="$(sed -n \
+		's/^Signed-off-by: //p' "$LAB_TOP/scripts/selftest.commit" | head -n 1)"
 }
 
 make_branch() {
 	local v=$1 key p patches
 	patches=$(variant_patches "$v")
 	# shellcheck disable=SC2086
-	key=$( (cat "$GIT/lab-source"; [ -z "$patches" ] || cat $patches
+	key=$( (cat "$GIT/lab-source" "$LAB_TOP/scripts/tree.sh"; [ -z "$patches" ] || cat $patches
 		cat "$LAB_TOP/scripts/selftest.commit"
 		cd "$LAB_TOP/$SELFTEST" && selftest_files | xargs cat) |
 		sha256sum | cut -c1-16)
