@@ -19,10 +19,9 @@ say "source: $(cat "$BUILD/linux/.git/lab-origin")"
 phase tree bash "$LAB_TOP/scripts/tree.sh"
 # The baseline is built first in any case: the other kernels start from its
 # objects.
-for v in baseline $variants; do
-	[ "$v" != baseline ] || [ -z "${built_baseline:-}" ] || continue
-	phase "build $v" bash "$LAB_TOP/scripts/kernel.sh" "$v"
-	[ "$v" != baseline ] || built_baseline=1
+phase "build baseline" bash "$LAB_TOP/scripts/kernel.sh" baseline
+for v in $variants; do
+	[ "$v" = baseline ] || phase "build $v" bash "$LAB_TOP/scripts/kernel.sh" "$v"
 done
 for v in $variants; do
 	phase "initramfs $v" bash "$LAB_TOP/scripts/initramfs.sh" "$v"

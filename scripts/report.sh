@@ -53,9 +53,36 @@ for v in "$@"; do
 	fi
 done
 
-header() { # the heading of a table with one column per kernel
+# table diff|all VARIANT...: one row per case, one column per kernel. "diff"
+# keeps the rows whose outcome (skips aside) is not the same everywhere and
+# shows the outcome; "all" keeps every row and shows status and outcome.
+table() {
+	local mode=$1
+	shift
 	printf '| case |'; for v in "$@"; do printf ' %s |' "$v"; done; echo
 	printf '|---|'; for v in "$@"; do printf -- '---|'; done; echo
+	awk -F'\t' -v n=$# -v mode="$mode" '
+	FNR == 1 { k++ }
+	{ if (!($1 in seen)) { seen[$1] = 1; order[m++] = $1 } st[$1, k] = $2; out[$1, k] = $3 }
+	function cell(c, j) {
+		if (!((c, j) in st)) return "-"
+		if (st[c, j] == "SKIP") return "SKIP"
+		if (mode == "diff") return out[c, j]
+		return out[c, j] == "" ? st[c, j] : st[c, j] ": " out[c, j]
+	}
+	END {
+		for (i = 0; i < m; i++) {
+			c = order[i]; first = ""; differ = 0
+			for (j = 1; j <= n; j++) {
+				if (!((c, j) in st) || st[c, j] == "SKIP") continue
+				if (first == "") first = out[c, j]; else if (out[c, j] != first) differ = 1
+			}
+			if (mode == "diff" && !differ) continue
+			printf "| %s |", c
+			for (j = 1; j <= n; j++) printf " %s |", cell(c, j)
+			print ""
+		}
+	}' "${tsvs[@]}"
 }
 
 tsvs=()
@@ -76,34 +103,11 @@ for v in "$@"; do tsvs+=("$RES/$v/cases.tsv"); done
 	echo
 	echo "## Where the kernels differ"
 	echo
-	header "$@"
-	# Rows whose outcome (not counting skips) is not the same everywhere.
-	awk -F'\t' -v n=$# '
-	FNR == 1 { k++ }
-	{ if (!($1 in seen)) { seen[$1] = 1; order[m++] = $1 } st[$1, k] = $2; out[$1, k] = $3 }
-	END {
-		for (i = 0; i < m; i++) {
-			c = order[i]; first = ""; differ = 0
-			for (j = 1; j <= n; j++) {
-				if (!((c, j) in st) || st[c, j] == "SKIP") continue
-				if (first == "") first = out[c, j]; else if (out[c, j] != first) differ = 1
-			}
-			if (!differ) continue
-			printf "| %s |", c
-			for (j = 1; j <= n; j++) printf " %s |", ((c, j) in st) ? (st[c, j] == "SKIP" ? "SKIP" : out[c, j]) : "-"
-			print ""
-		}
-	}' "${tsvs[@]}"
+	table diff "$@"
 	echo
 	echo "## All cases"
 	echo
-	header "$@"
-	awk -F'\t' -v n=$# '
-	FNR == 1 { k++ }
-	{ if (!($1 in seen)) { seen[$1] = 1; order[m++] = $1 }
-	  st[$1, k] = ($2 == "SKIP" || $3 == "") ? $2 : $2 ": " $3 }
-	END { for (i = 0; i < m; i++) { printf "| %s |", order[i]; for (j = 1; j <= n; j++) printf " %s |", ((order[i], j) in st) ? st[order[i], j] : "-"; print "" } }
-	' "${tsvs[@]}"
+	table all "$@"
 } >"$SUM"
 
 # v4l2-compliance: baseline against patched, when both ran it.

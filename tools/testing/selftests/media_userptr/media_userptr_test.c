@@ -83,11 +83,8 @@ struct mem {
 	char *map;		/* what to munmap */
 	size_t maplen;
 	char *buf;		/* the buffer handed to QBUF */
-	size_t len;
 	int fd;			/* file or memfd behind it, or -1 */
 	char path[256];
-	char *map2;		/* a second mapping, if any */
-	size_t map2len;
 	pid_t child;		/* fork kind: the child sharing the pages */
 };
 
@@ -536,8 +533,6 @@ static void mem_release(struct mem *m)
 	}
 	if (m->map)
 		munmap(m->map, m->maplen);
-	if (m->map2)
-		munmap(m->map2, m->map2len);
 	if (m->fd >= 0)
 		close(m->fd);
 	if (m->path[0])
@@ -1045,11 +1040,6 @@ static const char *errno_name(int e)
 #define outcome(fmt, ...) \
 	fprintf(stderr, "# outcome: " fmt "\n", ##__VA_ARGS__)
 
-static const char *errname(int e)
-{
-	return e ? strerror(e) : "success";
-}
-
 /*
  * One vim2m job: the output buffer @in is converted into the capture
  * buffer @out. Returns the capture buffer's flags or -errno.
@@ -1188,7 +1178,8 @@ static void run_case(struct __test_metadata *_metadata,
 	ASSERT_EQ(expect, ret)
 		TH_LOG("QBUF of %s, which the device %s: got %s, expected %s%s%s",
 		       k->sentence, reads(variant->role) ? "reads" : "writes",
-		       errname(ret), errname(expect),
+		       ret ? errno_name(ret) : "success",
+		       expect ? errno_name(expect) : "success",
 		       k->why && profile() == BASELINE ? " because " : "",
 		       k->why && profile() == BASELINE ? k->why : "");
 	if (ret || !readable(k))
