@@ -32,9 +32,11 @@ deps:
 
 lint:
 	shellcheck scripts/*.sh scripts/guest/init .ci/run
-	@# The lab's tree has no history, so commit ids cannot be looked up.
-	perl build/linux/scripts/checkpatch.pl --strict --terse \
-		--ignore UNKNOWN_COMMIT_ID patches/*.patch
+	@# Run in the kernel tree. The lab's tree has no history, so commit ids
+	@# cannot be looked up. (Given a path git tracks, checkpatch would check
+	@# the .patch file itself as source, hence ../../patches.)
+	cd build/linux && perl scripts/checkpatch.pl --strict --terse \
+		--ignore UNKNOWN_COMMIT_ID ../../patches/*.patch
 
 clean:
 	rm -rf build
