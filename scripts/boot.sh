@@ -1,16 +1,18 @@
 #!/usr/bin/env bash
 # Boot one kernel variant in QEMU and collect what the guest reports:
-#   scripts/boot.sh baseline|mediaonly|patched EXPECT
+#   scripts/boot.sh baseline|mediaonly|patched[-debug] [EXPECT]
 # build/results/<variant>/: console.log (ttyS0), results.tap (ttyS1, KTAP),
 # dmesg.log (ttyS2), qemu.rc. Fails on a panic, a hang or a missing result.
 . "$(dirname "$0")/lib.sh"
 
 v=$1
-expect=${2:-$1}
+expect=${2:-${v%-debug}}
 OBJ=$BUILD/obj/$v
 RES=$BUILD/results/$v
+# KASAN and lockdep make a TCG guest about 4 times slower.
+case $v in *-debug) QEMU_TIMEOUT=${QEMU_TIMEOUT:-5400} ;; esac
 QEMU_TIMEOUT=${QEMU_TIMEOUT:-1800}
-cmdline="console=ttyS0 panic=-1 loglevel=4 lab.expect=$expect lab.compliance=${COMPLIANCE:-1} ${LAB_INJECT:+lab.inject=$LAB_INJECT}"
+cmdline="console=ttyS0 panic=-1 loglevel=4 lab.expect=$expect lab.compliance=${COMPLIANCE:-1} lab.mm=${MM_TESTS:-1} ${LAB_INJECT:+lab.inject=$LAB_INJECT}"
 mkdir -p "$RES"
 
 # Results stay valid while the kernel, the initramfs (tests included) and

@@ -20,6 +20,17 @@ if [ ! -x "$ST/media_userptr_test" ] ||
 	run_logged "$LOGS/selftest.log" make -C "$AM/tools/testing/selftests/media_userptr" \
 		OUTPUT="$ST" LDFLAGS=-static
 fi
+# The mm selftests of scripts/guest/mmtests, built statically from the tree.
+mapfile -t VMT < <(grep -v '^#' "$LAB_TOP/scripts/guest/mmtests" |
+	awk -F'\t+' 'NF > 1 { split($2, w, " "); sub("^./", "", w[1]); print w[1] }' | sort -u)
+for t in "${VMT[@]}"; do
+	[ -x "$ST/vm/$t" ] && continue
+	git -C "$AM" checkout -q -f --detach patched
+	mkdir -p "$ST/vm"
+	run_logged "$LOGS/vm-selftests.log" make -C "$AM/tools/testing/selftests/vm" \
+		OUTPUT="$ST/vm" LDFLAGS=-static "${VMT[@]/#/$ST/vm/}"
+	break
+done
 if [ ! -x "$ST/lab-exit" ] || [ "$LAB_TOP/scripts/guest/lab-exit.c" -nt "$ST/lab-exit" ]; then
 	gcc -O2 -static -o "$ST/lab-exit" "$LAB_TOP/scripts/guest/lab-exit.c"
 fi
@@ -32,6 +43,9 @@ cp "$ST/media_userptr_test" "$LAB_TOP/tools/testing/selftests/media_userptr/sett
 	"$ROOT/kselftest/media_userptr/"
 cp -a "$OBJ/modroot/lib/modules/." "$ROOT/lib/modules/"
 install -m 0755 "$LAB_TOP/scripts/guest/init" "$ROOT/init"
+mkdir -p "$ROOT/mm"
+for t in "${VMT[@]}"; do cp "$ST/vm/$t" "$ROOT/mm/"; done
+cp "$LAB_TOP/scripts/guest/mmtests" "$ROOT/mm/"
 mkdir -p "$ROOT/etc"
 grep -v '^#' "$LAB_TOP/scripts/compliance.known" | cut -f1,2 >"$ROOT/etc/compliance.known.keys"
 

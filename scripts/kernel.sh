@@ -1,16 +1,23 @@
 #!/usr/bin/env bash
 # Configure and build one kernel variant out of tree, with ccache:
-#   scripts/kernel.sh baseline|mediaonly|patched|bisect
-# (bisect builds the commit that the "bisect" branch points to.)
+#   scripts/kernel.sh baseline|mediaonly|patched|bisect[-debug]
+# (bisect builds the commit that the "bisect" branch points to; a -debug
+# variant adds scripts/debug.config to the same branch.)
 # The objects live in build/obj/<variant>. A variant built for the first time
 # starts from a copy of the baseline's objects, so only what its patches
 # touch is compiled again. Output: build/obj/<variant>/{bzImage,modroot}.
 . "$(dirname "$0")/lib.sh"
 
 v=$1
+branch=${v%-debug}
 TREE=$BUILD/linux
 OBJ=$BUILD/obj/$v
-FRAGS="$LAB_TOP/tools/testing/selftests/media_userptr/config $LAB_TOP/scripts/lab.config"
+FRAGS="$LAB_TOP/tools/testing/selftests/media_userptr/config $LAB_TOP/scripts/lab.config $LAB_TOP/scripts/mm.config"
+seed=$BUILD/obj/baseline
+if [ "$branch" != "$v" ]; then
+	FRAGS="$FRAGS $LAB_TOP/scripts/debug.config"
+	seed=$BUILD/obj/baseline-debug
+fi
 [ -z "${KCONFIG_EXTRA:-}" ] || FRAGS="$FRAGS $KCONFIG_EXTRA"
 
 export CCACHE_DIR=${CCACHE_DIR:-$HOME/.cache/ccache}
@@ -27,7 +34,7 @@ if [ -n "${KMAKE_EXTRA:-}" ]; then
 	KMAKE+=("${extra[@]}")
 fi
 
-commit=$(git -C "$TREE" rev-parse "$v")
+commit=$(git -C "$TREE" rev-parse "$branch")
 # The kernel does not depend on tools/: key it on the rest of the tree.
 # shellcheck disable=SC2086
 key=$( (git -C "$TREE" ls-tree "$commit" | grep -v '	tools$'
@@ -40,15 +47,15 @@ if [ -f "$OBJ/bzImage" ] && [ "$(cat "$OBJ/lab-key" 2>/dev/null)" = "$key" ]; th
 	exit 0
 fi
 
-if [ ! -d "$OBJ" ] && [ "$v" != baseline ] && [ -f "$BUILD/obj/baseline/vmlinux" ]; then
-	cp -a "$BUILD/obj/baseline" "$OBJ"
+if [ ! -d "$OBJ" ] && [ "$OBJ" != "$seed" ] && [ -f "$seed/vmlinux" ]; then
+	cp -a "$seed" "$OBJ"
 fi
 mkdir -p "$OBJ"
 rm -f "$OBJ/lab-key" "$OBJ/bzImage"
 
 if [ "$(git -C "$TREE" rev-parse HEAD)" != "$commit" ] ||
 	[ -n "$(git -C "$TREE" status --porcelain)" ]; then
-	git -C "$TREE" checkout -q -f --detach "$v"
+	git -C "$TREE" checkout -q -f --detach "$branch"
 	git -C "$TREE" clean -q -f -d
 fi
 

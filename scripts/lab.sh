@@ -3,6 +3,9 @@
 #   scripts/lab.sh run     build the patched kernel, boot it, run the tests
 #   scripts/lab.sh check   the same on the baseline and the patched kernel,
 #                          asserting both; MM_AB=1 adds the media-only kernel
+# KERNEL_DEBUG=1 builds and tests the same kernels with KASAN, DEBUG_VM,
+# lockdep, DEBUG_ATOMIC_SLEEP and kmemleak (scripts/debug.config), named
+# <kernel>-debug, without v4l2-compliance.
 . "$(dirname "$0")/lib.sh"
 
 mode=${1:-run}
@@ -12,6 +15,12 @@ check) variants="baseline patched"
 	[ "${MM_AB:-1}" = 0 ] || variants="baseline mediaonly patched" ;;
 *) die "usage: $0 run|check" ;;
 esac
+base=baseline
+if [ "${KERNEL_DEBUG:-0}" = 1 ]; then
+	variants="${variants// /-debug }-debug"
+	base=baseline-debug
+	export COMPLIANCE=0
+fi
 
 phase deps bash "$LAB_TOP/scripts/deps.sh"
 phase source bash "$LAB_TOP/scripts/source.sh"
@@ -19,18 +28,20 @@ say "source: $(cat "$BUILD/linux/.git/lab-origin")"
 phase tree bash "$LAB_TOP/scripts/tree.sh"
 # The baseline is built first in any case: the other kernels start from its
 # objects.
-phase "build baseline" bash "$LAB_TOP/scripts/kernel.sh" baseline
+phase "build $base" bash "$LAB_TOP/scripts/kernel.sh" "$base"
 for v in $variants; do
-	[ "$v" = baseline ] || phase "build $v" bash "$LAB_TOP/scripts/kernel.sh" "$v"
+	[ "$v" = "$base" ] || phase "build $v" bash "$LAB_TOP/scripts/kernel.sh" "$v"
 done
 for v in $variants; do
 	phase "initramfs $v" bash "$LAB_TOP/scripts/initramfs.sh" "$v"
-	# v4l2-compliance compares the baseline with the patched kernel only.
-	if [ "$v" = mediaonly ]; then
-		COMPLIANCE=0 phase "boot $v" bash "$LAB_TOP/scripts/boot.sh" "$v"
-	else
-		phase "boot $v" bash "$LAB_TOP/scripts/boot.sh" "$v"
-	fi
+	# v4l2-compliance and the mm selftests compare the baseline with the
+	# patched kernel only.
+	case $v in
+	mediaonly*)
+		COMPLIANCE=0 MM_TESTS=0 phase "boot $v" bash "$LAB_TOP/scripts/boot.sh" "$v" ;;
+	*)
+		phase "boot $v" bash "$LAB_TOP/scripts/boot.sh" "$v" ;;
+	esac
 done
 # shellcheck disable=SC2086
 phase report bash "$LAB_TOP/scripts/report.sh" $variants

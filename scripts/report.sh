@@ -10,7 +10,7 @@
 RES=$BUILD/results
 SUM=$RES/summary.md
 bad=0
-DIRTY='WARNING:|BUG:|Oops|KASAN|refcount_t:|list_add corruption|list_del corruption|general protection fault|Kernel panic|kmemleak:.*suspected'
+DIRTY='WARNING:|BUG:|Oops|KASAN|refcount_t:|list_add corruption|list_del corruption|general protection fault|Kernel panic|kmemleak:.*suspected|unreferenced object'
 
 for v in "$@"; do
 	tap=$RES/$v/results.tap
@@ -37,6 +37,13 @@ for v in "$@"; do
 	if grep -q '^# lab: exit [^01]' "$tap"; then
 		say "$v: a test run did not finish:"
 		grep '^# lab: exit' "$tap"
+		bad=1
+	fi
+	# Every pin of the whole run released: the counters balance.
+	pins=$(grep -m1 '^# lab: pins' "$tap" | tr -d '\r' || true)
+	read -r _ _ _ _ acq _ rel _ <<<"${pins:-x x x x ? x ?}"
+	if [ "$acq" = "?" ] || [ "$acq" != "$rel" ]; then
+		say "$v: pins do not balance: ${pins:-no pin counters reported}"
 		bad=1
 	fi
 	if grep -Eq "$DIRTY" "$RES/$v/dmesg.log"; then
@@ -98,6 +105,7 @@ for v in "$@"; do tsvs+=("$RES/$v/cases.tsv"); done
 			"$(grep -m1 '^# lab: run' "$RES/$v/results.tap" | sed 's/.* at //')" \
 			"$(wc -l <"$f")" "$(grep -c $'\tPASS\t' "$f" || true)" \
 			"$(grep -c $'\tFAIL\t' "$f" || true)" "$(grep -c $'\tSKIP\t' "$f" || true)"
+		grep -m1 '^# lab: pins' "$RES/$v/results.tap" | sed 's/^# lab: pins /  - pins over the whole run: /' || true
 		awk -F'\t' '$2 == "SKIP" { c[$3]++ } END { for (k in c) printf "  - skipped %d: %s\n", c[k], k }' "$f" | sort
 	done
 	echo
