@@ -6,6 +6,8 @@
 #                 (MM_AB=0 leaves out the media-only kernel)
 #   make series   build the mailable series into build/series/ and check it
 #                 (checkpatch, bisect build, git am, send-email --dry-run)
+#   make bench    baseline and patched side by side: time and memory of
+#                 USERPTR against copies and MMAP (build/bench/)
 #   make deps     install the Debian packages the lab needs
 #   make clean    remove build/ (the ccache stays in ~/.cache/ccache)
 #
@@ -16,7 +18,7 @@
 
 SHELL := /bin/bash
 
-.PHONY: run check deps clean lint series
+.PHONY: run check deps clean lint series bench
 
 run:
 	@bash scripts/lab.sh run
@@ -26,6 +28,9 @@ check:
 
 series:
 	@bash scripts/series.sh
+
+bench:
+	@bash scripts/bench.sh
 
 deps:
 	@bash scripts/deps.sh

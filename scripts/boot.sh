@@ -8,11 +8,12 @@
 v=$1
 expect=${2:-${v%-debug}}
 OBJ=$BUILD/obj/$v
-RES=$BUILD/results/$v
+# BOOT_RES: where the results go (make bench keeps one directory per run).
+RES=${BOOT_RES:-$BUILD/results/$v}
 # KASAN and lockdep make a TCG guest about 4 times slower.
 case $v in *-debug) QEMU_TIMEOUT=${QEMU_TIMEOUT:-5400} ;; esac
 QEMU_TIMEOUT=${QEMU_TIMEOUT:-1800}
-cmdline="console=ttyS0 panic=-1 loglevel=4 lab.expect=$expect lab.compliance=${COMPLIANCE:-1} lab.mm=${MM_TESTS:-1} ${LAB_INJECT:+lab.inject=$LAB_INJECT}"
+cmdline="console=ttyS0 panic=-1 loglevel=4 lab.mode=${LAB_MODE:-check} lab.expect=$expect lab.compliance=${COMPLIANCE:-1} lab.mm=${MM_TESTS:-1} ${LAB_INJECT:+lab.inject=$LAB_INJECT}"
 mkdir -p "$RES"
 
 # Results stay valid while the kernel, the initramfs (tests included) and

@@ -31,14 +31,18 @@ for t in "${VMT[@]}"; do
 		OUTPUT="$ST/vm" LDFLAGS=-static "${VMT[@]/#/$ST/vm/}"
 	break
 done
-if [ ! -x "$ST/lab-exit" ] || [ "$LAB_TOP/scripts/guest/lab-exit.c" -nt "$ST/lab-exit" ]; then
-	gcc -O2 -static -o "$ST/lab-exit" "$LAB_TOP/scripts/guest/lab-exit.c"
-fi
+# The lab's own guest programs: lab-exit, and the stress, fuzz and bench
+# programs where they exist.
+for c in "$LAB_TOP"/scripts/guest/*.c; do
+	b=$ST/$(basename "$c" .c)
+	[ -x "$b" ] && [ "$b" -nt "$c" ] && continue
+	run_logged "$LOGS/guest-programs.log" gcc -O2 -Wall -Wextra -static -o "$b" "$c"
+done
 
 rm -rf "$ROOT"
 mkdir -p "$ROOT"/{bin,sbin,proc,sys,dev,tmp,mnt,lib/modules,kselftest/media_userptr}
 cp /bin/busybox "$ROOT/bin/busybox"
-cp "$ST/lab-exit" "$ROOT/bin/"
+for c in "$LAB_TOP"/scripts/guest/*.c; do cp "$ST/$(basename "$c" .c)" "$ROOT/bin/"; done
 cp "$ST/media_userptr_test" "$LAB_TOP/tools/testing/selftests/media_userptr/settings" \
 	"$ROOT/kselftest/media_userptr/"
 cp -a "$OBJ/modroot/lib/modules/." "$ROOT/lib/modules/"

@@ -328,7 +328,7 @@ static int setup_shmem_thp_private(struct mem *m, size_t len)
 	m->buf = a;
 	if (madvise(a, HPAGE, MADV_POPULATE_READ))
 		return -2;
-	return smaps_kb(a, "FilePmdMapped:") > 0 ? 0 : -2;
+	return smaps_kb(a, "ShmemPmdMapped:") > 0 ? 0 : -2;
 }
 
 /* A 2 MiB aligned range of anonymous memory that asks for THP. */
