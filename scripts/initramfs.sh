@@ -31,9 +31,10 @@ for t in "${VMT[@]}"; do
 		OUTPUT="$ST/vm" LDFLAGS=-static "${VMT[@]/#/$ST/vm/}"
 	break
 done
-# The lab's own guest programs: lab-exit, and the stress, fuzz and bench
-# programs where they exist.
-for c in "$LAB_TOP"/scripts/guest/*.c; do
+# The lab's own guest programs (lab-exit, stress, fuzz, bench): the ones
+# git tracks, so that a file being written is not picked up.
+mapfile -t PROGS < <(git -C "$LAB_TOP" ls-files 'scripts/guest/*.c' | sed "s|^|$LAB_TOP/|")
+for c in "${PROGS[@]}"; do
 	b=$ST/$(basename "$c" .c)
 	[ -x "$b" ] && [ "$b" -nt "$c" ] && continue
 	run_logged "$LOGS/guest-programs.log" gcc -O2 -Wall -Wextra -static -o "$b" "$c"
@@ -42,7 +43,7 @@ done
 rm -rf "$ROOT"
 mkdir -p "$ROOT"/{bin,sbin,proc,sys,dev,tmp,mnt,lib/modules,kselftest/media_userptr}
 cp /bin/busybox "$ROOT/bin/busybox"
-for c in "$LAB_TOP"/scripts/guest/*.c; do cp "$ST/$(basename "$c" .c)" "$ROOT/bin/"; done
+for c in "${PROGS[@]}"; do cp "$ST/$(basename "$c" .c)" "$ROOT/bin/"; done
 cp "$ST/media_userptr_test" "$LAB_TOP/tools/testing/selftests/media_userptr/settings" \
 	"$ROOT/kselftest/media_userptr/"
 cp -a "$OBJ/modroot/lib/modules/." "$ROOT/lib/modules/"
