@@ -28,7 +28,7 @@ for r in $(seq 1 "$ROUNDS"); do
 	[ $((r % 2)) = 1 ] || order="patched baseline"
 	for v in $order; do
 		res=$OUT/$v-$r
-		LAB_MODE=bench RETEST=1 BOOT_RES=$res COMPLIANCE=0 MM_TESTS=0 \
+		LAB_MODE=bench RETEST=1 BOOT_RES=$res COMPLIANCE=0 MM_TESTS=0 STRESS=0 \
 			phase "bench $v, round $r" bash "$LAB_TOP/scripts/boot.sh" "$v"
 		grep -q '^# lab: exit 0' "$res/results.tap" || {
 			tail -n 30 "$res/results.tap"
@@ -36,7 +36,7 @@ for r in $(seq 1 "$ROUNDS"); do
 		}
 		{
 			echo "# accel: $(cat "$res/accel")"
-			tr -d '\r' <"$res/results.tap" | grep -v '^#'
+			tr -d '\r' <"$res/results.tap" | grep -v '^# lab:'
 		} >"$res.csv"
 	done
 done

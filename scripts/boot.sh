@@ -13,7 +13,9 @@ RES=${BOOT_RES:-$BUILD/results/$v}
 # KASAN and lockdep make a TCG guest about 4 times slower.
 case $v in *-debug) QEMU_TIMEOUT=${QEMU_TIMEOUT:-5400} ;; esac
 QEMU_TIMEOUT=${QEMU_TIMEOUT:-1800}
-cmdline="console=ttyS0 panic=-1 loglevel=4 lab.mode=${LAB_MODE:-check} lab.expect=$expect lab.compliance=${COMPLIANCE:-1} lab.mm=${MM_TESTS:-1} ${LAB_INJECT:+lab.inject=$LAB_INJECT}"
+# tsc=reliable: the guest has no HPET or ACPI PM timer to check the TSC
+# against, and a loaded host makes the kernel drop it for jiffies.
+cmdline="console=ttyS0 panic=-1 loglevel=4 tsc=reliable lab.mode=${LAB_MODE:-check} lab.expect=$expect lab.compliance=${COMPLIANCE:-1} lab.mm=${MM_TESTS:-1} lab.stress=${STRESS:-1} ${LAB_INJECT:+lab.inject=$LAB_INJECT}"
 mkdir -p "$RES"
 
 # Results stay valid while the kernel, the initramfs (tests included) and

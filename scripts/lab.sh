@@ -34,15 +34,27 @@ for v in $variants; do
 done
 for v in $variants; do
 	phase "initramfs $v" bash "$LAB_TOP/scripts/initramfs.sh" "$v"
-	# v4l2-compliance and the mm selftests compare the baseline with the
-	# patched kernel only.
+	# v4l2-compliance, the mm selftests, stress and fuzz run on the
+	# baseline and the patched kernel only: the media-only kernel is
+	# there to show stale pins, which stress would report as well.
 	case $v in
 	mediaonly*)
-		COMPLIANCE=0 MM_TESTS=0 phase "boot $v" bash "$LAB_TOP/scripts/boot.sh" "$v" ;;
+		COMPLIANCE=0 MM_TESTS=0 STRESS=0 phase "boot $v" bash "$LAB_TOP/scripts/boot.sh" "$v" ;;
 	*)
 		phase "boot $v" bash "$LAB_TOP/scripts/boot.sh" "$v" ;;
 	esac
 done
+# v4l2-compliance: a failure the baseline lacks counts only if a second
+# boot of the patched kernel repeats it. (Its known select-mode flake at
+# v4l2-test-buffers.cpp:1133 tends to repeat within one boot.)
+last=${variants##* }
+rm -rf "$BUILD/results/$last-rerun"
+if [ "$mode" = check ] && [ "${COMPLIANCE:-1}" = 1 ] &&
+	! bash "$LAB_TOP/scripts/compliance.sh" "$base" "$last" >/dev/null 2>&1; then
+	say "v4l2-compliance: $last fails where $base does not; booting $last again to tell a flake from a failure"
+	LAB_MODE=compliance RETEST=1 BOOT_RES="$BUILD/results/$last-rerun" \
+		phase "boot $last again" bash "$LAB_TOP/scripts/boot.sh" "$last"
+fi
 # shellcheck disable=SC2086
 phase report bash "$LAB_TOP/scripts/report.sh" $variants
 

@@ -1,0 +1,434 @@
+#!/usr/bin/env bash
+# Compare what scripts/guest/bench.c measured on the two kernels:
+#   scripts/bench-report.sh OUTDIR baseline:FILE[,FILE...] patched:FILE[,FILE...]
+# Each FILE is the CSV of one guest run; several runs of a kernel (run
+# interleaved with the other kernel's) are combined row by row: the median
+# of their medians, the min of their mins, the max of their maxes, the sum
+# of their repetitions and the largest anon_kb.
+# Writes OUTDIR/results.csv (the rows with a "kernel" column first),
+# OUTDIR/results.md (tables, ratios and the targets, met or not) and
+# OUTDIR/bench.png (gnuplot). Targets are reported, not asserted: the exit
+# status is 0 whether they are met or not.
+. "$(dirname "$0")/lib.sh"
+
+[ $# -eq 3 ] || die "usage: $0 OUTDIR baseline:FILE[,FILE...] patched:FILE[,FILE...]"
+out=$1
+shift
+mkdir -p "$out"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+# ---- read the runs ----
+
+: >"$tmp/rows"
+: >"$tmp/notes"
+for arg in "$@"; do
+	kernel=${arg%%:*}
+	files=${arg#*:}
+	case $kernel in
+	baseline | patched) ;;
+	*) die "$arg: expected baseline:FILES or patched:FILES" ;;
+	esac
+	if [ "$files" = "$arg" ] || [ -z "$files" ]; then
+		die "$arg: no file"
+	fi
+	IFS=, read -r -a list <<<"$files"
+	run=0
+	for f in "${list[@]}"; do
+		[ -s "$f" ] || die "$f: missing or empty"
+		grep -q '^case,label,size_bytes,unit,median,min,max,reps,anon_kb' "$f" ||
+			die "$f: not a bench CSV (no header line)"
+		run=$((run + 1))
+		# kernel,case,label,size,unit,median,min,max,reps,anon
+		tr -d '\r' <"$f" | awk -F, -v k="$kernel" '
+			/^#/ || /^case,/ || NF != 9 { next }
+			{ print k "," $0 }' >>"$tmp/rows"
+		# The comment lines worth keeping, for the "Runs" section:
+		# accel, kernel, run time, clock, memcpy speed, page faults of
+		# first_pin, what QBUF of read-only shared memory did, skips.
+		tr -d '\r' <"$f" | awk -v k="$kernel" -v r="$run" -v f="$f" '
+			/^# accel:/ { print k "\taccel\t" $3 }
+			/^# bench: kernel/ { sub(/^# bench: /, ""); print k "\tkernel\trun " r " (" f "): " $0 }
+			/^# bench: done in/ { print k "\ttime\t" $5 }
+			/^# clock:/ { sub(/^# clock: /, ""); print k "\tclock\trun " r ": " $0 }
+			/^# (memcpy|calibration):/ { sub(/^# /, ""); print k "\tcopy\trun " r ": " $0 }
+			/^# first_pin .*page faults/ { sub(/^# first_pin /, ""); print k "\tfaults\trun " r ": " $0 }
+			/^# zc_output .*: QBUF of the shared memory:/ {
+				sub(/^# zc_output /, ""); print k "\tqbuf\t" $0 }
+			/skipped/ { sub(/^# /, ""); print k "\tskip\trun " r ": " $0 }
+		' >>"$tmp/notes"
+	done
+	echo "$kernel $run" >>"$tmp/runs"
+done
+grep -q '^baseline ' "$tmp/runs" || die "no baseline runs given"
+grep -q '^patched ' "$tmp/runs" || die "no patched runs given"
+
+# ---- combine the runs: results.csv ----
+
+# Rows in bench order: by case, then as first seen (baseline first).
+awk -F, '
+function rank(c) {
+	if (c == "zc_output") return 1
+	if (c == "pin_cost") return 2
+	if (c == "stream_fps") return 3
+	if (c == "capture_file") return 4
+	if (c == "first_pin") return 5
+	return 9
+}
+# Case 1 by size, then label; the others as first seen.
+function before(a, b,    x, y) {
+	split(a, x, SUBSEP); split(b, y, SUBSEP)
+	if (rank(x[1]) != rank(y[1])) return rank(x[1]) < rank(y[1])
+	if (x[1] != "zc_output") return seen[a] < seen[b]
+	if (x[3] != y[3]) return x[3] + 0 < y[3] + 0
+	return x[2] < y[2]
+}
+{
+	row = $2 SUBSEP $3 SUBSEP $4 SUBSEP $5
+	if (!(row in seen)) {
+		seen[row] = nrows
+		rows[nrows++] = row
+	}
+	key = $1 SUBSEP row
+	i = n[key]++
+	med[key, i] = $6
+	if (i == 0 || $7 + 0 < mn[key]) mn[key] = $7
+	if (i == 0 || $8 + 0 > mx[key]) mx[key] = $8
+	reps[key] += $9
+	if (i == 0 || $10 + 0 > anon[key]) anon[key] = $10
+}
+END {
+	# insertion sorts: rows by (case, first seen), medians by value
+	for (i = 1; i < nrows; i++)
+		for (j = i; j > 0 && before(rows[j], rows[j - 1]); j--) {
+			t = rows[j]; rows[j] = rows[j - 1]; rows[j - 1] = t
+		}
+	print "kernel,case,label,size_bytes,unit,median,min,max,reps,anon_kb"
+	for (r = 0; r < nrows; r++)
+		for (kk = 0; kk < 2; kk++) {
+			k = kk ? "patched" : "baseline"
+			key = k SUBSEP rows[r]
+			if (!(key in n)) continue
+			m = n[key]
+			for (i = 0; i < m; i++) v[i] = med[key, i] + 0
+			for (i = 1; i < m; i++)
+				for (j = i; j > 0 && v[j - 1] > v[j]; j--) {
+					t = v[j]; v[j] = v[j - 1]; v[j - 1] = t
+				}
+			md = m % 2 ? v[int(m / 2)] : (v[m / 2 - 1] + v[m / 2]) / 2
+			split(rows[r], p, SUBSEP)
+			printf "%s,%s,%s,%s,%s,%.3f,%s,%s,%d,%s\n", k, p[1], p[2], p[3], p[4],
+			       md, mn[key], mx[key], reps[key], anon[key]
+		}
+}' "$tmp/rows" >"$out/results.csv"
+
+# ---- results.md ----
+
+notes() { # kind kernel -> the notes of that kind, one a line
+	awk -F'\t' -v k="$2" -v w="$1" '$1 == k && $2 == w { print $3 }' "$tmp/notes"
+}
+accel() {
+	local a
+	a=$(notes accel "$1" | sort -u | paste -sd/ -)
+	echo "${a:-unknown (no \"# accel:\" line)}"
+}
+runs() {
+	awk -v k="$1" '$1 == k { print $2 }' "$tmp/runs"
+}
+
+# The Markdown, from results.csv. Ratios are of costs: time, or the inverse
+# of fps, so that > 1 always means slower.
+awk -F, -v acc_b="$(accel baseline)" -v acc_p="$(accel patched)" \
+	-v runs_b="$(runs baseline)" -v runs_p="$(runs patched)" '
+function human(s) {
+	if (s % 1048576 == 0) return s / 1048576 " MiB"
+	if (s % 1024 == 0) return s / 1024 " KiB"
+	return s " B"
+}
+function num(x) {
+	x += 0
+	if (x >= 100 || x <= -100) return sprintf("%.0f", x)
+	if (x >= 10 || x <= -10) return sprintf("%.1f", x)
+	return sprintf("%.2f", x)
+}
+function cost(x, unit) { return unit == "fps" ? (x > 0 ? 1 / x : 0) : x }
+function has(k, c, l, s) { return (k, c, l, s) in M }
+function cell(k, c, l, s) {
+	if (!has(k, c, l, s)) return "-"
+	return num(M[k, c, l, s]) " [" num(MN[k, c, l, s]) "-" num(MX[k, c, l, s]) "]"
+}
+# cost ratio a/b of two rows, or "" if either is missing
+function ratio(ka, ca, la, sa, kb, cb, lb, sb,    x, y) {
+	if (!has(ka, ca, la, sa) || !has(kb, cb, lb, sb)) return ""
+	x = cost(M[ka, ca, la, sa], U[ca]); y = cost(M[kb, cb, lb, sb], U[cb])
+	return y > 0 ? x / y : ""
+}
+# the same with the best repetitions of the rows: min, or max for fps
+function ratio_best(ka, ca, la, sa, kb, cb, lb, sb,    x, y) {
+	if (!has(ka, ca, la, sa) || !has(kb, cb, lb, sb)) return ""
+	x = U[ca] == "fps" ? cost(MX[ka, ca, la, sa], "fps") : MN[ka, ca, la, sa]
+	y = U[cb] == "fps" ? cost(MX[kb, cb, lb, sb], "fps") : MN[kb, cb, lb, sb]
+	return y > 0 ? x / y : ""
+}
+function fr(r) { return r == "" ? "-" : sprintf("%.3f", r) }
+# do the [min,max] ranges of two rows overlap?
+function overlap(ka, ca, la, sa, kb, cb, lb, sb) {
+	return MN[ka, ca, la, sa] + 0 <= MX[kb, cb, lb, sb] + 0 &&
+	       MN[kb, cb, lb, sb] + 0 <= MX[ka, ca, la, sa] + 0
+}
+function verdict(ok) { return ok ? "**met**" : "**not met**" }
+NR == 1 { next }
+{
+	k = $1; c = $2; l = $3; s = $4
+	M[k, c, l, s] = $6; MN[k, c, l, s] = $7; MX[k, c, l, s] = $8
+	R[k, c, l, s] = $9; A[k, c, l, s] = $10; U[c] = $5
+	row = c SUBSEP l SUBSEP s
+	if (!(row in seen)) { seen[row] = 1; rows[n++] = row }
+	if (c == "zc_output") {
+		split(l, p, ":")
+		if (!(p[1] in src)) { src[p[1]] = 1; srcs[ns++] = p[1] }
+		if (!(s in zsz)) { zsz[s] = 1; zsizes[nz++] = s }
+	}
+}
+END {
+	print "# make bench: baseline against patched"
+	print ""
+	printf "accel: baseline %s, patched %s; runs: baseline %s, patched %s.\n", \
+	       acc_b, acc_p, runs_b, runs_p
+	print "Values: median [min-max] over the repetitions of all runs (median of the"
+	print "runs'\'' medians, min of their mins, max of their maxes). Ratios are of costs"
+	print "(time, or 1/fps for fps), so that a ratio above 1 means slower; \"best"
+	print "reps\" compares the fastest repetitions (min, or max fps), which the"
+	print "noise of a shared host inflates least. What each case measures is in"
+	print "the header of scripts/guest/bench.c."
+	print ""
+	print "| case | label | size | unit | baseline | patched | patched/baseline | same, best reps | anon kB (b/p) |"
+	print "|---|---|---|---|---|---|---|---|---|"
+	for (i = 0; i < n; i++) {
+		split(rows[i], p, SUBSEP); c = p[1]; l = p[2]; s = p[3]
+		r = ratio("patched", c, l, s, "baseline", c, l, s)
+		ab = !has("baseline", c, l, s) ? "-" : A["baseline", c, l, s] < 0 ? "n/a" : A["baseline", c, l, s]
+		ap = !has("patched", c, l, s) ? "-" : A["patched", c, l, s] < 0 ? "n/a" : A["patched", c, l, s]
+		printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s/%s |\n", c, l, human(s), U[c], \
+		       cell("baseline", c, l, s), cell("patched", c, l, s), fr(r), \
+		       fr(ratio_best("patched", c, l, s, "baseline", c, l, s)), ab, ap
+	}
+
+	print ""
+	print "## Case 1: zero-copy against copy"
+	print ""
+	print "The path each kernel could take for a frame in read-only shared memory,"
+	print "and, for reference, the cheapest copy (into a reused anonymous buffer),"
+	print "measured on both kernels."
+	print ""
+	print "| source | size | baseline path | baseline us/frame | patched path | patched us/frame | speedup | copy_pool b/p us/frame |"
+	print "|---|---|---|---|---|---|---|---|"
+	for (j = 0; j < ns; j++)
+		for (i = 0; i < nz; i++) {
+			sr = srcs[j]; s = zsizes[i]
+			bl = has("baseline", "zc_output", sr ":direct", s) ? sr ":direct" : sr ":copy"
+			pl = has("patched", "zc_output", sr ":direct", s) ? sr ":direct" : sr ":copy"
+			r = ratio("baseline", "zc_output", bl, s, "patched", "zc_output", pl, s)
+			printf "| %s | %s | %s | %s | %s | %s | %s | %s / %s |\n", sr, human(s), \
+			       bl, cell("baseline", "zc_output", bl, s), pl, \
+			       cell("patched", "zc_output", pl, s), \
+			       r == "" ? "-" : sprintf("%.2fx", r), \
+			       has("baseline", "zc_output", sr ":copy_pool", s) ? num(M["baseline", "zc_output", sr ":copy_pool", s]) : "-", \
+			       has("patched", "zc_output", sr ":copy_pool", s) ? num(M["patched", "zc_output", sr ":copy_pool", s]) : "-"
+		}
+
+	print ""
+	print "## USERPTR against MMAP (cost ratio, USERPTR/MMAP)"
+	print ""
+	print "| case | rows | baseline | patched |"
+	print "|---|---|---|---|"
+	nu = split("pin_cost:userptr_fresh:mmap stream_fps:userptr:mmap capture_file:userptr_shared_file:mmap_write", pairs, " ")
+	for (i = 1; i <= nu; i++) {
+		split(pairs[i], p, ":")
+		s = ""
+		for (j = 0; j < n; j++) {
+			split(rows[j], q, SUBSEP)
+			if (q[1] == p[1]) { s = q[3]; break }
+		}
+		rb = ratio("baseline", p[1], p[2], s, "baseline", p[1], p[3], s)
+		rp = ratio("patched", p[1], p[2], s, "patched", p[1], p[3], s)
+		printf "| %s | %s / %s | %s | %s |\n", p[1], p[2], p[3], \
+		       rb == "" ? "-" : sprintf("%.3f", rb), rp == "" ? "-" : sprintf("%.3f", rp)
+		UM[p[1]] = rp
+		UMs[p[1]] = s
+	}
+
+	print ""
+	print "## Targets"
+	print ""
+	print "Reported, not asserted. \"Spread\" tells whether the two rows'\'' [min-max]"
+	print "ranges overlap, that is whether the difference is within the run-to-run"
+	print "spread of this machine."
+	print ""
+	s = 4194304
+	for (j = 0; j < ns; j++) {
+		sr = srcs[j]
+		d = sr ":direct"; cp = sr ":copy"
+		if (!has("patched", "zc_output", d, s) || !has("baseline", "zc_output", cp, s)) {
+			printf "- case 1, %s, 4 MiB: patched direct >= 3x faster than baseline copy, 0 anon kB: **not met** (no %s row on the patched kernel or no %s row on the baseline)\n", sr, d, cp
+			continue
+		}
+		r = ratio("baseline", "zc_output", cp, s, "patched", "zc_output", d, s)
+		a = A["patched", "zc_output", d, s]
+		printf "- case 1, %s, 4 MiB: patched direct %.2fx faster than baseline copy (>= 3), anon %s kB (0): %s", \
+		       sr, r, a, verdict(r >= 3 && a + 0 == 0)
+		if (has("baseline", "zc_output", sr ":copy_pool", s)) {
+			r2 = ratio("baseline", "zc_output", sr ":copy_pool", s, "patched", "zc_output", d, s)
+			printf "; against the baseline'\''s reused-buffer copy: %.2fx", r2
+		}
+		printf "\n"
+	}
+	for (i = 0; i < n; i++) {
+		split(rows[i], p, SUBSEP); c = p[1]; l = p[2]; s = p[3]
+		if (c != "first_pin") continue
+		r = ratio("patched", c, l, s, "baseline", c, l, s)
+		if (r == "") {
+			printf "- case 5, %s: patched/baseline <= 1.10: **not met** (missing on a kernel)\n", l
+			continue
+		}
+		printf "- case 5, %s: patched/baseline %.3f (<= 1.10): %s; spread %s; best reps %s\n", l, r, \
+		       verdict(r <= 1.10), overlap("patched", c, l, s, "baseline", c, l, s) ? "overlaps" : "apart", \
+		       fr(ratio_best("patched", c, l, s, "baseline", c, l, s))
+	}
+	r = UM["stream_fps"]
+	printf "- case 3: patched USERPTR/MMAP %s (<= 1.10): %s\n", r == "" ? "-" : sprintf("%.3f", r), \
+	       r == "" ? "**not met** (missing)" : verdict(r <= 1.10)
+	print "- patched/baseline <= 1.03 on the rows the series must not change (cases 2, 3, 4, MMAP included):"
+	for (i = 0; i < n; i++) {
+		split(rows[i], p, SUBSEP); c = p[1]; l = p[2]; s = p[3]
+		if (c != "pin_cost" && c != "stream_fps" && c != "capture_file") continue
+		r = ratio("patched", c, l, s, "baseline", c, l, s)
+		if (r == "") {
+			printf "  - %s %s: **not met** (missing on a kernel)\n", c, l
+			continue
+		}
+		printf "  - %s %s: %.3f: %s; spread %s; best reps %s\n", c, l, r, verdict(r <= 1.03), \
+		       overlap("patched", c, l, s, "baseline", c, l, s) ? "overlaps" : "apart", \
+		       fr(ratio_best("patched", c, l, s, "baseline", c, l, s))
+	}
+}' "$out/results.csv" >"$out/results.md"
+
+{
+	echo
+	echo "## Runs"
+	echo
+	for k in baseline patched; do
+		notes kernel "$k" | sed "s/^/- $k: /"
+		notes time "$k" | paste -sd' ' - | sed -n "s/^./- $k: guest run times (s): &/p"
+		notes clock "$k" | sed "s/^/- $k: clock: /"
+		notes copy "$k" | sed "s/^/- $k: /"
+		notes faults "$k" | sed "s/^/- $k: first_pin, /"
+		notes qbuf "$k" | awk -v k="$k" '
+			{ sub(/^[^ ]+ [0-9]+: QBUF of the shared memory: /, ""); c[$0]++ }
+			END { for (x in c) printf "- %s: QBUF of read-only shared memory (case 1): %s (%d configurations)\n", k, x, c[x] }'
+		notes skip "$k" | sed "s/^/- $k: /"
+	done
+} >>"$out/results.md"
+
+# ---- bench.png ----
+
+plot() {
+	local term=png
+	if ! command -v gnuplot >/dev/null; then
+		say "gnuplot missing: installing gnuplot-nox"
+		local sudo=
+		[ "$(id -u)" = 0 ] || sudo=sudo
+		$sudo apt-get install -y gnuplot-nox 2>&1 | tail -n 3 || true
+		command -v gnuplot >/dev/null || {
+			say "no gnuplot: $out/bench.png not written"
+			return 0
+		}
+	fi
+	gnuplot -e 'set terminal pngcairo' 2>/dev/null && term=pngcairo
+
+	# Case 1: one file per kernel and path: size_KiB median min max
+	local k l d
+	: >"$tmp/z.plt"
+	for k in baseline patched; do
+		while read -r l; do
+			d="$tmp/z-$k-${l//:/_}.dat"
+			awk -F, -v k="$k" -v l="$l" '$1 == k && $2 == "zc_output" && $3 == l {
+				print $4 / 1024, $6, $7, $8 }' "$out/results.csv" >"$d"
+			printf "'%s' using 1:2:3:4 with yerrorlines %s title '%s %s', \\\\\n" \
+				"$d" "$(style "$k" "$l")" "$k" "$l" >>"$tmp/z.plt"
+		done < <(awk -F, -v k="$k" '$1 == k && $2 == "zc_output" { print $3 }' \
+			"$out/results.csv" | sort -u)
+	done
+	# Cases 2-5: label b_med b_min b_max p_med p_min p_max, one file each
+	local c
+	for c in pin_cost stream_fps capture_file first_pin; do
+		awk -F, -v c="$c" '
+			$2 == c { k = ($1 == "patched"); L[$3] = 1; if (!($3 in o)) o[$3] = n++
+				  v[$3, k] = $6 " " $7 " " $8; u = $5 }
+			END { for (l in L) out[o[l]] = l
+			      for (i = 0; i < n; i++) { l = out[i]
+				print l, ((l SUBSEP 0) in v ? v[l, 0] : "0 0 0"),
+				         ((l SUBSEP 1) in v ? v[l, 1] : "0 0 0") }
+			      print u > "/dev/stderr" }' \
+			"$out/results.csv" >"$tmp/$c.dat" 2>"$tmp/$c.unit"
+	done
+	{
+		echo "set terminal $term size 1500,900 font ',10' noenhanced"
+		echo "set output '$out/bench.png'"
+		echo "set multiplot title 'make bench: baseline against patched ($(accel patched))'"
+		echo "set origin 0,0; set size 0.5,1"
+		echo "set title 'case 1 zc_output: time per frame against frame size'"
+		echo "set logscale xy; set xlabel 'frame size (KiB)'; set ylabel 'us/frame'"
+		echo "set key top left box opaque font ',8'; set grid"
+		echo "set xtics (64, 256, 1024, 4096, 16384)"
+		printf 'plot '
+		sed '$ s/, \\$//' "$tmp/z.plt"
+		echo
+		echo "unset logscale; unset xlabel; set xtics auto font ',8'; set key below font ',8'"
+		echo "set style data histograms; set style histogram errorbars gap 1 lw 1"
+		echo "set style fill solid 0.6 border -1; set boxwidth 0.9; set yrange [0:*]"
+		local i=0 x y
+		for c in pin_cost stream_fps capture_file first_pin; do
+			x=$(awk -v i=$i 'BEGIN { print 0.5 + (i % 2) * 0.25 }')
+			y=$(awk -v i=$i 'BEGIN { print (i < 2) ? 0.5 : 0 }')
+			echo "set origin $x,$y; set size 0.25,0.48"
+			echo "set title 'case $((i + 2)) $c'; set ylabel '$(cat "$tmp/$c.unit")'"
+			# USERPTR pins cost tens of times what MMAP QBUFs do.
+			if [ "$c" = pin_cost ]; then
+				echo "set logscale y; set yrange [1:*]"
+			else
+				echo "unset logscale y; set yrange [0:*]"
+			fi
+			echo "plot '$tmp/$c.dat' using 2:3:4:xtic(1) title 'baseline' lc rgb '#4477aa', '' using 5:6:7 title 'patched' lc rgb '#ee6677'"
+			i=$((i + 1))
+		done
+		echo "unset multiplot"
+	} >"$tmp/bench.gp"
+	gnuplot "$tmp/bench.gp" 2>"$tmp/gnuplot.log" || {
+		cat "$tmp/gnuplot.log" >&2
+		say "gnuplot failed: $out/bench.png not written"
+		return 0
+	}
+}
+
+# Line style for case 1: colour by kernel and path, point by source.
+style() { # kernel label
+	local colour pt dash=1
+	case $1:${2#*:} in
+	baseline:copy) colour='#4477aa' ;;
+	baseline:copy_pool) colour='#66ccee'; dash=2 ;;
+	patched:direct) colour='#ee6677' ;;
+	patched:copy_pool) colour='#ccbb44'; dash=2 ;;
+	*) colour='#777777'; dash=3 ;;
+	esac
+	case ${2%%:*} in
+	file_ro) pt=7 ;;
+	*) pt=5 ;;
+	esac
+	echo "lc rgb '$colour' dt $dash pt $pt ps 1"
+}
+
+plot
+
+say "$out/results.csv, $out/results.md$([ -s "$out/bench.png" ] && echo ", $out/bench.png")"
+sed -n '/^## Targets/,/^## Runs/p' "$out/results.md" | sed '$d'
