@@ -4,6 +4,8 @@
 #   make run      patched kernel only: build, boot, test, print the table
 #   make check    baseline, media-only and patched kernels, all asserted
 #                 (MM_AB=0 leaves out the media-only kernel)
+#   make ci       what CI runs (.ci/run): make check, then make check with
+#                 KERNEL_DEBUG=1 (KASAN, DEBUG_VM, lockdep, kmemleak)
 #   make series   build the mailable series into build/series/ and check it
 #                 (checkpatch, bisect build, git am, send-email --dry-run)
 #   make bench    baseline and patched side by side: time and memory of
@@ -18,13 +20,16 @@
 
 SHELL := /bin/bash
 
-.PHONY: run check deps clean lint series bench
+.PHONY: run check ci deps clean lint series bench
 
 run:
 	@bash scripts/lab.sh run
 
 check:
 	@bash scripts/lab.sh check
+
+ci:
+	@bash scripts/ci.sh
 
 series:
 	@bash scripts/series.sh
