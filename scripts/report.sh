@@ -8,7 +8,12 @@
 . "$(dirname "$0")/lib.sh"
 
 RES=$BUILD/results
-SUM=$RES/summary.md
+# The debug kernels (KERNEL_DEBUG=1) get their own summary: make series
+# puts the one of make check into the cover letter.
+case $1 in
+*-debug) SUM=$RES/summary-debug.md ;;
+*) SUM=$RES/summary.md ;;
+esac
 bad=0
 DIRTY='WARNING:|BUG:|Oops|KASAN|refcount_t:|list_add corruption|list_del corruption|general protection fault|Kernel panic|kmemleak:.*suspected|unreferenced object'
 
