@@ -1,0 +1,97 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Helpers shared by the lab's guest programs stress.c and fuzz.c: a seeded
+ * random generator, output in single writes, environment and time.
+ */
+#ifndef LAB_GUEST_H
+#define LAB_GUEST_H
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+#include <unistd.h>
+
+#ifndef MADV_POPULATE_READ
+#define MADV_POPULATE_READ 22
+#endif
+
+/* ---- small helpers ---- */
+
+static unsigned long long rng;
+
+static inline unsigned long long rnd(void)
+{
+	unsigned long long z = (rng += 0x9e3779b97f4a7c15ULL);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+static inline unsigned int rndn(unsigned int n)
+{
+	return n ? rnd() % n : 0;
+}
+
+static inline bool chance(unsigned int pct)
+{
+	return rndn(100) < pct;
+}
+
+/* One line (or more) to stdout in one write(): children share it. */
+static inline void say(const char *fmt, ...)
+{
+	char buf[1024];
+	va_list ap;
+	size_t off = 0;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, sizeof(buf) - 1, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	if ((size_t)n > sizeof(buf) - 2)
+		n = sizeof(buf) - 2;
+	buf[n++] = '\n';
+	while (off < (size_t)n) {
+		ssize_t w = write(1, buf + off, n - off);
+
+		if (w <= 0) {
+			if (w < 0 && errno == EINTR)
+				continue;
+			return;
+		}
+		off += w;
+	}
+}
+
+static inline unsigned long env_ul(const char *name, unsigned long def)
+{
+	const char *e = getenv(name);
+
+	return e && *e ? strtoul(e, NULL, 0) : def;
+}
+
+static inline long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
+static inline size_t pagesz(void)
+{
+	return sysconf(_SC_PAGESIZE);
+}
+
+static inline size_t round_page(size_t len)
+{
+	return (len + pagesz() - 1) & ~(pagesz() - 1);
+}
+
+#endif /* LAB_GUEST_H */
