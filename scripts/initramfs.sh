@@ -36,7 +36,7 @@ done
 mapfile -t PROGS < <(git -C "$LAB_TOP" ls-files 'scripts/guest/*.c' | sed "s|^|$LAB_TOP/|")
 for c in "${PROGS[@]}"; do
 	b=$ST/$(basename "$c" .c)
-	[ -x "$b" ] && [ "$b" -nt "$c" ] && continue
+	[ -x "$b" ] && [ "$b" -nt "$c" ] && [ "$b" -nt "$LAB_TOP/scripts/guest/guest.h" ] && continue
 	run_logged "$LOGS/guest-programs.log" gcc -O2 -Wall -Wextra -static -o "$b" "$c"
 done
 
