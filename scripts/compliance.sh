@@ -17,13 +17,15 @@ for v in "$b" "$p"; do
 		die "$v: no complete v4l2-compliance result ($RES/$v/compliance.log)"
 done
 
-# A second boot of the patched kernel (lab.sh makes one when the first
-# shows a new failure): its attempt is the last one, so it decides, and a
-# failure that it does not repeat is listed as flaky.
+# More boots of the patched kernel (lab.sh makes them while the first
+# shows a new failure): the last attempt decides, and a failure that a
+# later boot does not repeat is listed as flaky.
 logs=("$RES/$b/compliance.log" "$RES/$p/compliance.log")
-if grep -q '^# compliance: end' "$RES/$p-rerun/compliance.log" 2>/dev/null; then
-	logs+=("$RES/$p-rerun/compliance.log")
-fi
+for i in 1 2 3; do
+	if grep -q '^# compliance: end' "$RES/$p-rerun$i/compliance.log" 2>/dev/null; then
+		logs+=("$RES/$p-rerun$i/compliance.log")
+	fi
+done
 
 awk -v B="$b" -v P="$p" -F'\t' '
 # the known failures
