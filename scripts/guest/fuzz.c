@@ -412,45 +412,15 @@ static size_t pool_size;
 static const char *pfnmap_dev;	/* a node whose MMAP buffers are PFN maps */
 static char stack_anchor;
 
-static void pattern(char *p, size_t len, unsigned int seed)
-{
-	size_t i;
-
-	for (i = 0; i < len; i++)
-		p[i] = (char)((i * 7 + seed * 13 + (i >> 8)) & 0xff) | 1;
-}
-
 static int tmp_file(size_t len)
 {
 	static unsigned int serial;
-	char path[128], *buf;
 	int fd;
 
-	snprintf(path, sizeof(path), "%s/fuzz.%d.%u",
-		 serial & 1 ? "/mnt/ramfs" : "/tmp", getpid(), serial);
 	serial++;
-	fd = open(path, O_RDWR | O_CREAT | O_EXCL, 0600);
-	if (fd < 0) {
-		snprintf(path, sizeof(path), "/tmp/fuzz.%d.%u", getpid(),
-			 serial++);
-		fd = open(path, O_RDWR | O_CREAT | O_EXCL, 0600);
-	}
-	if (fd < 0)
-		return -1;
-	unlink(path);
-	buf = malloc(len);
-	if (!buf) {
-		close(fd);
-		return -1;
-	}
-	pattern(buf, len, serial);
-	if (write(fd, buf, len) != (ssize_t)len) {
-		free(buf);
-		close(fd);
-		return -1;
-	}
-	free(buf);
-	return fd;
+	fd = pattern_file(serial & 1 ? "/mnt/ramfs" : "/tmp", "fuzz", len,
+			  serial);
+	return fd >= 0 ? fd : pattern_file("/tmp", "fuzz", len, serial);
 }
 
 static char *map(size_t len, int prot, int flags, int fd)

@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Helpers shared by the lab's guest programs stress.c and fuzz.c: a seeded
- * random generator, output in single writes, environment and time.
+ * random generator, output in single writes, environment, time, and files
+ * filled with a pattern.
  */
 #ifndef LAB_GUEST_H
 #define LAB_GUEST_H
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -92,6 +94,43 @@ static inline size_t pagesz(void)
 static inline size_t round_page(size_t len)
 {
 	return (len + pagesz() - 1) & ~(pagesz() - 1);
+}
+
+static inline void pattern(char *p, size_t len, unsigned int seed)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		p[i] = (char)((i * 7 + seed * 13 + (i >> 8)) & 0xff) | 1;
+}
+
+/* An unlinked file of @len bytes of pattern in @dir, open read-write. */
+static inline int pattern_file(const char *dir, const char *prefix,
+			       size_t len, unsigned int seed)
+{
+	static unsigned int serial;
+	char path[256], *buf;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s.%d.%u", dir, prefix, getpid(),
+		 serial++);
+	fd = open(path, O_RDWR | O_CREAT | O_EXCL, 0600);
+	if (fd < 0)
+		return -1;
+	unlink(path);
+	buf = malloc(len);
+	if (!buf) {
+		close(fd);
+		return -1;
+	}
+	pattern(buf, len, seed);
+	if (write(fd, buf, len) != (ssize_t)len) {
+		free(buf);
+		close(fd);
+		return -1;
+	}
+	free(buf);
+	return fd;
 }
 
 #endif /* LAB_GUEST_H */

@@ -76,14 +76,6 @@
 
 #include "guest.h"
 
-static void pattern(char *p, size_t len, unsigned int seed)
-{
-	size_t i;
-
-	for (i = 0; i < len; i++)
-		p[i] = (char)((i * 7 + seed * 13 + (i >> 8)) & 0xff) | 1;
-}
-
 static const char *errname(int e)
 {
 	switch (e) {
@@ -370,38 +362,9 @@ static const char *file_dir(void)
 	return chance(50) ? "/tmp" : "/mnt/ramfs";
 }
 
-/* An unlinked file of @len bytes of pattern in @dir, open read-write. */
-static int make_file_in(const char *dir, size_t len, unsigned int seed)
-{
-	static unsigned int serial;
-	char path[256];
-	char *tmp;
-	int fd;
-
-	snprintf(path, sizeof(path), "%s/stress.%d.%u", dir, getpid(),
-		 serial++);
-	fd = open(path, O_RDWR | O_CREAT | O_EXCL, 0600);
-	if (fd < 0)
-		return -1;
-	unlink(path);
-	tmp = malloc(len);
-	if (!tmp) {
-		close(fd);
-		return -1;
-	}
-	pattern(tmp, len, seed);
-	if (write(fd, tmp, len) != (ssize_t)len) {
-		free(tmp);
-		close(fd);
-		return -1;
-	}
-	free(tmp);
-	return fd;
-}
-
 static int make_file(size_t len, unsigned int seed)
 {
-	return make_file_in(file_dir(), len, seed);
+	return pattern_file(file_dir(), "stress", len, seed);
 }
 
 static int map_fd(struct mem *m, int fd, int prot, int flags)
@@ -558,7 +521,7 @@ static int mem_new(struct mem *m, int kind, size_t len, bool capture)
 		 */
 		if (len > HPAGE || access(THP_DIR, W_OK) || thp_range(m))
 			return mem_new(m, K_PRIV_FILE, len, capture);
-		fd = make_file_in(THP_DIR, HPAGE, 15);
+		fd = pattern_file(THP_DIR, "stress", HPAGE, 15);
 		if (fd < 0) {
 			mem_free(m);
 			return -1;
