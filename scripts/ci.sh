@@ -8,7 +8,10 @@ p=0 f=0 s=0 rc=0
 for debug in 0 1; do
 	log=$LOGS/ci-check-$debug.log
 	set +e
-	KERNEL_DEBUG=$debug bash "$LAB_TOP/scripts/lab.sh" check 2>&1 | tee "$log"
+	# The debug run leaves out the media-only kernel: its point, stale
+	# pins, is made by make check already.
+	mm_ab=$((1 - debug))
+	KERNEL_DEBUG=$debug MM_AB=$mm_ab bash "$LAB_TOP/scripts/lab.sh" check 2>&1 | tee "$log"
 	r=${PIPESTATUS[0]}
 	set -e
 	[ "$r" = 0 ] || rc=1
