@@ -22,6 +22,19 @@
  * PREPARE_BUF must then work on every node that offers USERPTR, and every
  * pin taken must be released once a node is closed (/proc/vmstat).
  *
+ * Where the pointers are certain to be pinned (judge_before(): the buffer
+ * is dequeued and not prepared, the call has no request, its planes are
+ * read from where they should be, and a plane whose address and length are
+ * the ones videobuf2 holds is left out, since it keeps that pin), the
+ * result must fit the kind of memory, the direction and the kernel under
+ * test (STRESS_EXPECT: baseline, mediaonly or patched): memory that cannot
+ * be pinned must not give 0 (page_refused()), and memory that certainly
+ * can must not give EFAULT (page_ok()). Violations are counted by pointer
+ * kind and printed with the last operations. Read-only memory must keep
+ * its content: after each call that pointed into it, the pages it pointed
+ * to are compared with what was put there, all of it when it is unmapped,
+ * and the file behind it too.
+ *
  * Output in the format of the kselftest harness. Environment:
  *   FUZZ_SEED        random seed (default: from the time)
  *   FUZZ_CALLS       calls per node (default 10000)
@@ -29,6 +42,8 @@
  *   FUZZ_ONLY        only the nodes whose name contains this
  *   FUZZ_TRACE_LINES operations printed when the kernel is tainted (64)
  *   FUZZ_KNOWN_BUGS  1: also do what triggers known bugs (see request_op())
+ *   STRESS_EXPECT    baseline, mediaonly or patched (default): the kernel
+ *                    under test, for what the pointers must give
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -43,6 +58,7 @@
 #include <unistd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <linux/media.h>
@@ -53,6 +69,7 @@
 #define MAX_NODES	32
 #define MAX_ERRNO	256
 #define MAX_REPORTS	10
+#define MAX_VIOL_REPORTS 3	/* violations printed per node */
 #define TASK_SIZE_4L	0x7ffffffff000UL
 
 #include "guest.h"
@@ -134,6 +151,47 @@ static void read_pins(struct pins *p)
 	fclose(f);
 }
 
+/* ---- memory kinds and the kernel under test ---- */
+
+enum region {
+	R_ANON_PAGE, R_ANON, R_ANON_RO, R_PROT_NONE, R_HOLE, R_ZERO, R_SHMEM,
+	R_PRIV_FILE_RO, R_PRIV_FILE_RW, R_SHARED_FILE_RO, R_SHARED_FILE_RW,
+	R_MEMFD_SEALED, R_HUGETLB, R_HUGETLB_FILE_RO, R_THP, R_THP_ZERO,
+	R_SPAN, R_GUARD,
+	R_MLOCK, R_BEYOND_EOF, R_PFNMAP, R_VDSO, R_VVAR, R_TEXT, R_STACK,
+	NREGIONS
+};
+
+static const char *const region_name[NREGIONS] = {
+	"anon_page", "anon", "anon_ro", "prot_none", "hole", "zeropage",
+	"shmem", "private_file_ro", "private_file_rw", "shared_file_ro",
+	"shared_file_rw", "memfd_sealed", "hugetlb", "hugetlb_file_ro", "thp",
+	"thp_zeropage", "span_rw_ro", "guard", "mlock", "beyond_eof", "pfnmap", "vdso",
+	"vvar", "text", "stack",
+};
+
+/*
+ * Pointer kinds, for the verdicts: a region above, or an address that is
+ * in none (special_address()), by where it points.
+ */
+enum {
+	S_NULL = NREGIONS, S_LOW, S_WRAP, S_KERNEL, S_NONCANON, S_TOP, S_USER,
+	NPKINDS
+};
+
+static const char *const special_name[NPKINDS - NREGIONS] = {
+	"null", "low", "wrapping", "kernel", "non_canonical", "task_top",
+	"random_user",
+};
+
+static const char *pkind_name(int k)
+{
+	return k < NREGIONS ? region_name[k] : special_name[k - NREGIONS];
+}
+
+/* The kernel under test: enum expect (guest.h), from STRESS_EXPECT. */
+static int expect = EXP_PATCHED;
+
 /* ---- devices ---- */
 
 struct target {
@@ -154,6 +212,13 @@ struct target {
 	unsigned long req_skipped;
 	unsigned long calls, unexpected, ok, reports;
 	unsigned long err[MAX_ERRNO];
+	/* vim2m with dma-contig: memory that is not contiguous gets EFAULT */
+	bool contig;
+	/* Calls judged by pointer kind: must fail; must not fail with EFAULT */
+	unsigned long must_fail[NPKINDS], must_pin[NPKINDS];
+	unsigned long viol[NPKINDS], violations, viol_reports;
+	/* Read-only regions and files found changed, by region */
+	unsigned long changed[NREGIONS], ro_changed;
 };
 
 /*
@@ -191,10 +256,23 @@ static unsigned long read_taint(void)
 	return strtoul(buf, NULL, 10);
 }
 
+/* The last FUZZ_TRACE_LINES operations. */
+static void print_trace(void)
+{
+	unsigned long i, n;
+
+	n = env_ul("FUZZ_TRACE_LINES", 64);
+	if (n > TRACE_LEN)
+		n = TRACE_LEN;
+	i = trace_n > n ? trace_n - n : 0;
+	for (; i < trace_n; i++)
+		say("#   %s", trace_ring[i % TRACE_LEN]);
+}
+
 /* After each operation: did the kernel just warn or oops? */
 static void check_taint(const char *node)
 {
-	unsigned long t, i, n;
+	unsigned long t;
 
 	if (tainted)
 		return;
@@ -204,12 +282,7 @@ static void check_taint(const char *node)
 	tainted = true;
 	say("# %s: the kernel was tainted (%lu, was %lu) by the last of these operations:",
 	    node, t, taint0);
-	n = env_ul("FUZZ_TRACE_LINES", 64);
-	if (n > TRACE_LEN)
-		n = TRACE_LEN;
-	i = trace_n > n ? trace_n - n : 0;
-	for (; i < trace_n; i++)
-		say("#   %s", trace_ring[i % TRACE_LEN]);
+	print_trace();
 }
 
 static const char *cur_node = "";
@@ -289,6 +362,20 @@ static int reqbufs(int fd, enum v4l2_buf_type type, int memory,
 	return ret ? -ret : (int)rb.count;
 }
 
+/* vim2m's allocator module parameter: 1 is dma-contig; 0 when not there. */
+static int vim2m_allocator(void)
+{
+	FILE *f = fopen("/sys/module/vim2m/parameters/allocator", "r");
+	int a = 0;
+
+	if (f) {
+		if (fscanf(f, "%d", &a) != 1)
+			a = 0;
+		fclose(f);
+	}
+	return a;
+}
+
 static int find_nodes(struct target *t, int max)
 {
 	const char *only = getenv("FUZZ_ONLY");
@@ -335,6 +422,8 @@ static int find_nodes(struct target *t, int max)
 		caps = cap.capabilities & V4L2_CAP_DEVICE_CAPS ?
 		       cap.device_caps : cap.capabilities;
 		nd->m2m = caps & (V4L2_CAP_VIDEO_M2M | V4L2_CAP_VIDEO_M2M_MPLANE);
+		/* vivid with dma-contig has no USERPTR */
+		nd->contig = nd->m2m && vim2m_allocator() == 1;
 		nd->ntypes = 1;
 		if (nd->m2m) {
 			bool mp = caps & V4L2_CAP_VIDEO_M2M_MPLANE;
@@ -382,22 +471,8 @@ static int open_media(const char *bus_info)
 
 /* ---- memory the pointers point into ---- */
 
-enum region {
-	R_ANON_PAGE, R_ANON, R_ANON_RO, R_PROT_NONE, R_HOLE, R_ZERO, R_SHMEM,
-	R_PRIV_FILE_RO, R_PRIV_FILE_RW, R_SHARED_FILE_RO, R_SHARED_FILE_RW,
-	R_MEMFD_SEALED, R_HUGETLB, R_HUGETLB_FILE_RO, R_THP, R_THP_ZERO,
-	R_SPAN, R_GUARD,
-	R_MLOCK, R_BEYOND_EOF, R_PFNMAP, R_VDSO, R_VVAR, R_TEXT, R_STACK,
-	NREGIONS
-};
-
-static const char *const region_name[NREGIONS] = {
-	"anon_page", "anon", "anon_ro", "prot_none", "hole", "zeropage",
-	"shmem", "private_file_ro", "private_file_rw", "shared_file_ro",
-	"shared_file_rw", "memfd_sealed", "hugetlb", "hugetlb_file_ro", "thp",
-	"thp_zeropage", "span_rw_ro", "guard", "mlock", "beyond_eof", "pfnmap", "vdso",
-	"vvar", "text", "stack",
-};
+/* How the read-only part of a region is read back (ro_verify()). */
+enum { RO_MAP, RO_PRESENT, RO_FD };
 
 struct region_map {
 	char *map;		/* what to munmap, or NULL */
@@ -405,19 +480,39 @@ struct region_map {
 	char *base;		/* where pointers go, or NULL: not available */
 	size_t len;
 	int fd;			/* kept open: the pfnmap's queue */
+	bool pfnmap;		/* VM_IO or VM_PFNMAP in smaps: GUP refuses it */
+	/*
+	 * Read-only memory: [ref_off, ref_off + ref_len) of the region must
+	 * keep holding ref. RO_MAP: read through the mapping; RO_PRESENT: a
+	 * private file mapping, read only where a page is mapped (reading
+	 * would map the others); RO_FD: a shared mapping, read with pread()
+	 * from its file (same pages, and no page table entries made).
+	 */
+	char *ref;
+	size_t ref_off, ref_len;
+	int how;
+	bool exempt;		/* baseline: a capture into it was accepted */
+	/* The file behind a private or read-only mapping: must not change. */
+	int file_fd;
+	size_t file_len;
+	unsigned int file_seed;
+	bool file_zero;		/* zeros, not pattern(file_seed) */
 };
 
 static struct region_map pool[NREGIONS];
 static size_t pool_size;
 static const char *pfnmap_dev;	/* a node whose MMAP buffers are PFN maps */
 static char stack_anchor;
+static struct target *cur_target;	/* the node being fuzzed */
+static int pagemap_fd = -1;
 
-static int tmp_file(size_t len)
+static int tmp_file(size_t len, unsigned int *seed)
 {
 	static unsigned int serial;
 	int fd;
 
 	serial++;
+	*seed = serial;
 	fd = pattern_file(serial & 1 ? "/mnt/ramfs" : "/tmp", "fuzz", len,
 			  serial);
 	return fd >= 0 ? fd : pattern_file("/tmp", "fuzz", len, serial);
@@ -446,6 +541,226 @@ static void special(struct region_map *r, const char *what)
 	}
 	if (f)
 		fclose(f);
+}
+
+/* Whether the mapping at @a is VM_IO or VM_PFNMAP ("io", "pf" in smaps). */
+static bool vma_pfnmap(const void *a)
+{
+	unsigned long lo, hi, addr = (unsigned long)a;
+	char line[512];
+	bool in = false, ret = false;
+	FILE *f = fopen("/proc/self/smaps", "r");
+
+	while (f && fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2) {
+			in = addr >= lo && addr < hi;
+			continue;
+		}
+		if (in && !strncmp(line, "VmFlags:", 8)) {
+			ret = strstr(line, " pf") || strstr(line, " io");
+			break;
+		}
+	}
+	if (f)
+		fclose(f);
+	return ret;
+}
+
+/*
+ * Where the stack may grow down into: GUP extends a VM_GROWSDOWN mapping
+ * to an address below it (expand_stack()), up to RLIMIT_STACK, so an
+ * unmapped page there may still be pinned. Without a limit, anywhere
+ * between the mapping below the stack and the stack.
+ */
+static unsigned long grow_lo, grow_hi;
+
+static void stack_zone(void)
+{
+	unsigned long a, b, prev = 0;
+	struct rlimit rl;
+	char line[256];
+	FILE *f = fopen("/proc/self/maps", "r");
+
+	while (f && fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%lx-%lx", &a, &b) != 2)
+			continue;
+		if (strstr(line, "[stack]")) {
+			grow_lo = prev;
+			grow_hi = b;
+			if (!getrlimit(RLIMIT_STACK, &rl) &&
+			    rl.rlim_cur != RLIM_INFINITY &&
+			    b - prev > rl.rlim_cur)
+				grow_lo = b - rl.rlim_cur;
+			break;
+		}
+		prev = b;
+	}
+	if (f)
+		fclose(f);
+}
+
+/* Whether the page at @a is certainly not mapped (nor the stack's). */
+static bool unmapped_page(unsigned long a)
+{
+	unsigned char v;
+
+	a &= ~(pagesz() - 1);
+	if (a >= grow_lo && a < grow_hi)
+		return false;
+	return mincore((void *)a, pagesz(), &v) && errno == ENOMEM;
+}
+
+/*
+ * Whether each of the @n pages from @a is in the page table
+ * (/proc/self/pagemap): @e gets their entries, bit 63 is "present".
+ */
+static bool pages_present(const char *a, unsigned long long *e, size_t n)
+{
+	return pagemap_fd >= 0 &&
+	       pread(pagemap_fd, e, n * sizeof(*e),
+		     (unsigned long)a / pagesz() * sizeof(*e)) ==
+	       (ssize_t)(n * sizeof(*e));
+}
+
+/* A read-only region or its file changed: count it, say so. */
+static void ro_report(int i, const char *what, size_t off, const char *when)
+{
+	struct target *t = cur_target;
+
+	pool[i].exempt = true;	/* once per region */
+	if (!t)
+		return;
+	t->changed[i]++;
+	t->ro_changed++;
+	if (t->viol_reports++ >= MAX_VIOL_REPORTS)
+		return;
+	say("# %s: %s %s changed at offset %zu, %s; the last operations:",
+	    t->name, what, region_name[i], off, when);
+	print_trace();
+}
+
+/* The first byte where @a and @b differ, or @len. */
+static size_t differ(const char *a, const char *b, size_t len)
+{
+	size_t i;
+
+	if (!memcmp(a, b, len))
+		return len;
+	for (i = 0; i < len && a[i] == b[i]; i++)
+		;
+	return i;
+}
+
+/*
+ * Whether [@off, @off + @len) of region @i, as far as it is read-only,
+ * still holds what was put there; a change is reported.
+ */
+static void ro_verify(int i, size_t off, size_t len, const char *when)
+{
+	struct region_map *r = &pool[i];
+	size_t lo, hi, pg = pagesz(), a, n, d, first;
+	unsigned long long *e;
+	char *buf;
+
+	if (!r->ref || r->exempt)
+		return;
+	lo = off > r->ref_off ? off : r->ref_off;
+	hi = off + len < r->ref_off + r->ref_len ? off + len :
+	     r->ref_off + r->ref_len;
+	if (lo >= hi)
+		return;
+	switch (r->how) {
+	case RO_MAP:
+		d = differ(r->base + lo, r->ref + lo - r->ref_off, hi - lo);
+		if (d < hi - lo)
+			ro_report(i, "read-only", lo + d, when);
+		return;
+	case RO_PRESENT:
+		/* The region starts on a page. */
+		first = lo & ~(pg - 1);
+		e = malloc(((hi - first + pg - 1) / pg) * sizeof(*e));
+		if (!e || !pages_present(r->base + first, e,
+					 (hi - first + pg - 1) / pg)) {
+			free(e);
+			return;
+		}
+		for (a = lo; a < hi; a = (a & ~(pg - 1)) + pg) {
+			n = ((a & ~(pg - 1)) + pg < hi ? (a & ~(pg - 1)) + pg :
+			     hi) - a;
+			if (!(e[(a - first) / pg] >> 63))
+				continue;
+			d = differ(r->base + a, r->ref + a - r->ref_off, n);
+			if (d < n) {
+				ro_report(i, "read-only", a + d, when);
+				break;
+			}
+		}
+		free(e);
+		return;
+	case RO_FD:
+		buf = malloc(hi - lo);
+		if (!buf)
+			return;
+		/* The region maps its file from offset 0. */
+		if (pread(r->file_fd, buf, hi - lo, lo) == (ssize_t)(hi - lo)) {
+			d = differ(buf, r->ref + lo - r->ref_off, hi - lo);
+			if (d < hi - lo)
+				ro_report(i, "read-only", lo + d, when);
+		} else {
+			ro_report(i, "the file behind", lo, "it cannot be read back");
+		}
+		free(buf);
+		return;
+	}
+}
+
+/* The file behind region @i must still hold what it was made with. */
+static void file_verify(int i, const char *when)
+{
+	struct region_map *r = &pool[i];
+	char *buf = malloc(r->file_len), *want = malloc(r->file_len);
+	struct stat st;
+	size_t d;
+
+	if (!buf || !want)
+		goto out;
+	if (r->file_zero)
+		memset(want, 0, r->file_len);
+	else
+		pattern(want, r->file_len, r->file_seed);
+	if (fstat(r->file_fd, &st) || (size_t)st.st_size != r->file_len) {
+		ro_report(i, "the size of the file behind", 0, when);
+	} else if (pread(r->file_fd, buf, r->file_len, 0) !=
+		   (ssize_t)r->file_len) {
+		ro_report(i, "the file behind", 0, "it cannot be read back");
+	} else {
+		d = differ(buf, want, r->file_len);
+		if (d < r->file_len)
+			ro_report(i, "the file behind", d, when);
+	}
+out:
+	free(buf);
+	free(want);
+}
+
+/* The read-only part of region @r: @len bytes at @off; filled by the caller. */
+static char *ro_ref(struct region_map *r, size_t off, size_t len, int how)
+{
+	r->ref = malloc(len);
+	r->ref_off = off;
+	r->ref_len = len;
+	r->how = how;
+	return r->ref;
+}
+
+/* Keep @fd, the file behind region @r, to check it at the end. */
+static void keep_file(struct region_map *r, int fd, size_t len,
+		      unsigned int seed, bool zero)
+{
+	r->file_fd = fd;
+	r->file_len = len;
+	r->file_seed = seed;
+	r->file_zero = zero;
 }
 
 /* An MMAP buffer of a vb2 queue that maps it with remap_pfn_range(). */
@@ -477,27 +792,38 @@ static void pfnmap(struct region_map *r, const char *dev)
 		r->base = r->map;
 		r->len = b.length;
 		r->fd = fd;
+		r->pfnmap = vma_pfnmap(r->base);
 		return;
 	}
 	close(fd);
 }
 
+/* Unmap region @i, after checking what must not have changed. */
 static void region_free(int i)
 {
 	struct region_map *r = &pool[i];
 
+	if (r->ref)
+		ro_verify(i, r->ref_off, r->ref_len, "when it is unmapped");
+	free(r->ref);
+	if (r->file_fd >= 0) {
+		file_verify(i, "when the mapping goes");
+		close(r->file_fd);
+	}
 	if (r->map)
 		munmap(r->map, r->maplen);
 	if (r->fd >= 0)
 		close(r->fd);
 	memset(r, 0, sizeof(*r));
 	r->fd = -1;
+	r->file_fd = -1;
 }
 
 static void region_new(int i)
 {
 	struct region_map *r = &pool[i];
 	size_t len = pool_size, pg = pagesz();
+	unsigned int seed;
 	char path[64];
 	int fd, ro;
 
@@ -518,9 +844,14 @@ static void region_new(int i)
 	case R_ANON_RO:
 		r->map = map(len, PROT_READ | PROT_WRITE,
 			     MAP_PRIVATE | MAP_ANONYMOUS, -1);
-		if (r->map) {
-			memset(r->map, 0x22, len);
-			mprotect(r->map, len, PROT_READ);
+		if (!r->map)
+			break;
+		memset(r->map, 0x22, len);
+		if (mprotect(r->map, len, PROT_READ)) {
+			munmap(r->map, len);
+			r->map = NULL;
+		} else if (ro_ref(r, 0, len, RO_MAP)) {
+			memset(r->ref, 0x22, len);
 		}
 		break;
 	case R_PROT_NONE:
@@ -537,9 +868,15 @@ static void region_new(int i)
 			memset(r->map, 0x33, len);
 		break;
 	case R_HOLE:
-		/* The middle of three regions, unmapped. */
-		r->map = map(len + 2 * pg, PROT_READ | PROT_WRITE,
-			     MAP_PRIVATE | MAP_ANONYMOUS, -1);
+		/*
+		 * The middle of three regions, unmapped; far below where
+		 * mmap() puts the other regions, which would fill the hole.
+		 */
+		r->map = mmap((void *)0x200000000000UL, len + 2 * pg,
+			      PROT_READ | PROT_WRITE,
+			      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (r->map == MAP_FAILED)
+			r->map = NULL;
 		if (!r->map)
 			break;
 		r->maplen = len + 2 * pg;
@@ -551,50 +888,75 @@ static void region_new(int i)
 		/* Read-write, then a PROT_NONE page. */
 		r->map = map(len + pg, PROT_READ | PROT_WRITE,
 			     MAP_PRIVATE | MAP_ANONYMOUS, -1);
-		if (r->map)
-			mprotect(r->map + len, pg, PROT_NONE);
+		if (r->map && mprotect(r->map + len, pg, PROT_NONE)) {
+			munmap(r->map, len + pg);
+			r->map = NULL;
+		}
 		len += pg;
 		break;
 	case R_SPAN:
 		/* Read-write, then read-only. */
 		r->map = map(2 * len, PROT_READ | PROT_WRITE,
 			     MAP_PRIVATE | MAP_ANONYMOUS, -1);
-		if (r->map) {
-			memset(r->map, 0x44, 2 * len);
-			mprotect(r->map + len, len, PROT_READ);
+		if (!r->map)
+			break;
+		memset(r->map, 0x44, 2 * len);
+		if (mprotect(r->map + len, len, PROT_READ)) {
+			munmap(r->map, 2 * len);
+			r->map = NULL;
+		} else if (ro_ref(r, len, len, RO_MAP)) {
+			memset(r->ref, 0x44, len);
 		}
 		len *= 2;
 		break;
 	case R_PRIV_FILE_RO:
 	case R_PRIV_FILE_RW:
 	case R_SHARED_FILE_RW:
-		fd = tmp_file(len);
+		fd = tmp_file(len, &seed);
 		if (fd < 0)
 			break;
 		r->map = map(len, i == R_PRIV_FILE_RO ? PROT_READ :
 			     PROT_READ | PROT_WRITE,
 			     i == R_SHARED_FILE_RW ? MAP_SHARED : MAP_PRIVATE, fd);
-		close(fd);
+		/* Behind a private mapping, the file never changes. */
+		if (r->map && i != R_SHARED_FILE_RW)
+			keep_file(r, fd, len, seed, false);
+		else
+			close(fd);
+		if (r->map && i == R_PRIV_FILE_RO &&
+		    ro_ref(r, 0, len, RO_PRESENT))
+			pattern(r->ref, len, seed);
 		break;
 	case R_SHARED_FILE_RO:
-		fd = tmp_file(len);
+		fd = tmp_file(len, &seed);
 		if (fd < 0)
 			break;
 		snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
 		ro = open(path, O_RDONLY);
-		close(fd);
-		if (ro < 0)
+		if (ro < 0) {
+			close(fd);
 			break;
+		}
 		r->map = map(len, PROT_READ, MAP_SHARED, ro);
 		close(ro);
+		if (!r->map) {
+			close(fd);
+			break;
+		}
+		keep_file(r, fd, len, seed, false);
+		if (ro_ref(r, 0, len, RO_FD))
+			pattern(r->ref, len, seed);
 		break;
 	case R_BEYOND_EOF:
 		/* A private mapping twice the size of its file. */
-		fd = tmp_file(len);
+		fd = tmp_file(len, &seed);
 		if (fd < 0)
 			break;
 		r->map = map(2 * len, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd);
-		close(fd);
+		if (r->map)
+			keep_file(r, fd, len, seed, false);
+		else
+			close(fd);
 		len *= 2;
 		break;
 	case R_MEMFD_SEALED:
@@ -608,7 +970,13 @@ static void region_new(int i)
 			break;
 		}
 		r->map = map(len, PROT_READ, MAP_SHARED, fd);
-		close(fd);
+		if (!r->map) {
+			close(fd);
+			break;
+		}
+		keep_file(r, fd, len, 0, true);
+		if (ro_ref(r, 0, len, RO_FD))
+			memset(r->ref, 0, len);
 		break;
 	case R_HUGETLB:
 		len = HPAGE;
@@ -622,7 +990,13 @@ static void region_new(int i)
 			break;
 		if (!ftruncate(fd, len))
 			r->map = map(len, PROT_READ, MAP_PRIVATE, fd);
-		close(fd);
+		if (!r->map) {
+			close(fd);
+			break;
+		}
+		keep_file(r, fd, len, 0, true);
+		if (ro_ref(r, 0, len, RO_PRESENT))
+			memset(r->ref, 0, len);
 		break;
 	case R_THP:
 	case R_THP_ZERO:
@@ -645,13 +1019,21 @@ static void region_new(int i)
 		return;
 	case R_VDSO:
 		special(r, "[vdso]");
+		/* Its code: nothing may write it (a capture is refused). */
+		if (r->base && ro_ref(r, 0, r->len, RO_MAP))
+			memcpy(r->ref, r->base, r->len);
 		return;
 	case R_VVAR:
+		/* Not compared: the kernel updates it. */
 		special(r, "[vvar]");
+		if (r->base)
+			r->pfnmap = vma_pfnmap(r->base);
 		return;
 	case R_TEXT:
 		r->base = (char *)((unsigned long)&region_new & ~(pg - 1));
 		r->len = pg;
+		if (ro_ref(r, 0, pg, RO_MAP))
+			memcpy(r->ref, r->base, pg);
 		return;
 	case R_STACK:
 		r->base = (char *)((unsigned long)&stack_anchor & ~(pg - 1));
@@ -678,6 +1060,7 @@ static void pool_new(size_t size)
 	pool_size = round_page(size);
 	for (i = 0; i < NREGIONS; i++) {
 		pool[i].fd = -1;
+		pool[i].file_fd = -1;
 		region_new(i);
 	}
 }
@@ -1118,6 +1501,390 @@ static void trace_call(const struct target *t, const struct call *c, int ret)
 	      c->arg != b ? " (arg elsewhere)" : "", errname(ret));
 }
 
+/* ---- what the pointers must give ---- */
+
+/*
+ * Why no page of region @i at offset @off can be pinned for a buffer that
+ * the device writes (@capture) or reads, on the kernel under test; NULL
+ * when it may be. Only what is certain (the reasons are the GUP checks of
+ * 6.1, check_vma_flags() and the fault paths):
+ *
+ * - vvar and the PFN mapping (VM_IO | VM_PFNMAP, seen in smaps): never;
+ * - beyond the end of the file of a private mapping: SIGBUS, never;
+ * - a read-only shared file (opened O_RDONLY) and a sealed memfd lose
+ *   VM_MAYWRITE: a capture never; an output neither on the baseline, whose
+ *   FOLL_FORCE | FOLL_WRITE does not apply to shared mappings;
+ * - a read-only private hugetlb mapping: a capture never; an output neither
+ *   on the baseline (hugetlb does not take FOLL_FORCE | FOLL_WRITE);
+ * - patched and mediaonly (no FOLL_FORCE): PROT_NONE (and the guard page)
+ *   never; read-only memory (anon_ro, a private file, the read-only half of
+ *   span_rw_ro, the vDSO, the program's text) not for a capture.
+ *
+ * The baseline pins PROT_NONE and read-only private memory in both
+ * directions (FOLL_FORCE breaks COW), so nothing is said there.
+ */
+static const char *page_refused(int i, size_t off, bool capture)
+{
+	bool base = expect == EXP_BASELINE;
+
+	switch (i) {
+	case R_VVAR:
+	case R_PFNMAP:
+		return pool[i].pfnmap ? "VM_IO | VM_PFNMAP" : NULL;
+	case R_BEYOND_EOF:
+		return off >= pool_size ? "beyond the end of the file" : NULL;
+	case R_SHARED_FILE_RO:
+	case R_MEMFD_SEALED:
+		if (capture)
+			return "read-only shared memory, for a capture";
+		return base ? "read-only shared memory, FOLL_WRITE on the baseline" :
+		       NULL;
+	case R_HUGETLB_FILE_RO:
+		if (capture)
+			return "read-only hugetlb, for a capture";
+		return base ? "read-only hugetlb, FOLL_FORCE | FOLL_WRITE on the baseline" :
+		       NULL;
+	}
+	if (base)
+		return NULL;
+	switch (i) {
+	case R_PROT_NONE:
+		return "PROT_NONE, without FOLL_FORCE";
+	case R_GUARD:
+		return off >= pool_size ? "PROT_NONE, without FOLL_FORCE" : NULL;
+	case R_SPAN:
+		if (off < pool_size)
+			return NULL;
+		/* fall through */
+	case R_ANON_RO:
+	case R_PRIV_FILE_RO:
+	case R_VDSO:
+	case R_TEXT:
+		return capture ? "read-only, for a capture, without FOLL_FORCE" :
+		       NULL;
+	}
+	return NULL;
+}
+
+/*
+ * Whether the page of region @i at @off can certainly be pinned: memory
+ * the process can write, in both directions on every kernel; read-only
+ * private memory for an output (and on the baseline for a capture, by
+ * FOLL_FORCE); read-only shared memory for an output on patched and
+ * mediaonly. Left out, as not certain: hugetlb (its pool may be empty),
+ * the vDSO, PROT_NONE on the baseline, holes, and what is not a region.
+ */
+static bool page_ok(int i, size_t off, bool capture)
+{
+	bool base = expect == EXP_BASELINE;
+
+	switch (i) {
+	case R_ANON_PAGE: case R_ANON: case R_ZERO: case R_SHMEM:
+	case R_PRIV_FILE_RW: case R_SHARED_FILE_RW: case R_THP:
+	case R_THP_ZERO: case R_MLOCK: case R_STACK:
+		return true;
+	case R_GUARD:
+	case R_BEYOND_EOF:
+		return off < pool_size;
+	case R_SPAN:
+		return off < pool_size || !capture || base;
+	case R_ANON_RO:
+	case R_PRIV_FILE_RO:
+		return !capture || base;
+	case R_TEXT:
+		return !capture;
+	case R_SHARED_FILE_RO:
+	case R_MEMFD_SEALED:
+		return !capture && !base;
+	}
+	return false;
+}
+
+enum pin { PIN_UNKNOWN, PIN_REFUSED, PIN_OK };
+
+/* Whether the range of a plane can be pinned, as far as is certain. */
+static enum pin classify(unsigned long ptr, __u32 len, int region,
+			 bool capture, const char **why)
+{
+	unsigned long pg = pagesz(), first, last, end, lo, hi, a, base;
+	const char *w;
+	int i;
+
+	if (!len)
+		return PIN_UNKNOWN;
+	end = ptr + len - 1;
+	if (end < ptr) {
+		*why = "it wraps around the end of the address space";
+		return PIN_REFUSED;
+	}
+	first = ptr & ~(pg - 1);
+	last = end & ~(pg - 1);
+	if (unmapped_page(first)) {
+		*why = "its first page is not mapped";
+		return PIN_REFUSED;
+	}
+	if (unmapped_page(last)) {
+		*why = "its last page is not mapped";
+		return PIN_REFUSED;
+	}
+	/* The pages of every region it runs through. */
+	for (i = 0; i < NREGIONS; i++) {
+		if (!pool[i].base || pool[i].len < pg)
+			continue;
+		base = (unsigned long)pool[i].base;
+		lo = first > base ? first : base;
+		hi = last < base + pool[i].len - pg ? last :
+		     base + pool[i].len - pg;
+		if (lo > hi)
+			continue;
+		if (i == R_HOLE) {
+			if (unmapped_page(lo)) {
+				*why = "a hole";
+				return PIN_REFUSED;
+			}
+			continue;
+		}
+		for (a = lo; a <= hi; a += pg) {
+			w = page_refused(i, a - base, capture);
+			if (w) {
+				*why = w;
+				return PIN_REFUSED;
+			}
+		}
+	}
+	if (region < 0)
+		return PIN_UNKNOWN;
+	base = (unsigned long)pool[region].base;
+	if (first < base || last + pg > base + pool[region].len)
+		return PIN_UNKNOWN;
+	for (a = first; a <= last; a += pg)
+		if (!page_ok(region, a - base, capture))
+			return PIN_UNKNOWN;
+	return PIN_OK;
+}
+
+static int pointer_kind(unsigned long ptr, __u32 len, int region)
+{
+	if (region >= 0)
+		return region;
+	if (ptr < pagesz())
+		return S_NULL;
+	if (ptr < 0x1000000)
+		return S_LOW;
+	if (len && ptr + len - 1 < ptr)
+		return S_WRAP;
+	if (ptr >= 0xffff800000000000UL)
+		return S_KERNEL;
+	if (ptr >= 1UL << 47)
+		return S_NONCANON;
+	if (ptr >= TASK_SIZE_4L - 0x10000)
+		return S_TOP;
+	return S_USER;
+}
+
+/* What the kernel must do with the pointers of a call. */
+struct judge {
+	/* The planes the call gives, for the read-only memory check. */
+	unsigned int nall;
+	unsigned long ptr[VIDEO_MAX_PLANES];
+	__u32 len[VIDEO_MAX_PLANES];
+	int region[VIDEO_MAX_PLANES];
+	bool capture;
+	/* Whether videobuf2 pins the planes, if the call gets that far. */
+	bool on;
+	unsigned int nplanes;		/* the buffer's */
+	__u32 state;			/* QUERYBUF flags before the call */
+	bool kept[VIDEO_MAX_PLANES];	/* videobuf2 keeps its pin */
+	enum pin pin[VIDEO_MAX_PLANES];
+	const char *why[VIDEO_MAX_PLANES];
+	int kind;			/* the pointer kind judged */
+	int refused;			/* a plane that cannot be pinned, or -1 */
+	bool all_ok;			/* every plane pinned certainly can be */
+};
+
+/*
+ * Before a call: whether videobuf2 will pin its pointers, and what they
+ * must give. It pins them (__prepare_userptr()) only for a buffer that is
+ * dequeued and not prepared (QBUF of a prepared buffer queues it without
+ * a look at the pointers, and a QBUF into a request only binds it), when
+ * the call reads its planes from where they are meant to be read; and not
+ * a plane whose address and length are the ones it holds (it keeps that
+ * pin; QUERYBUF shows them). A call malformed in another field fails
+ * before or after the pins: never with 0. So:
+ * - a plane that cannot be pinned means the call must not give 0;
+ * - planes that all certainly can be pinned mean it must not give EFAULT,
+ *   since nothing else on that path gives EFAULT (but dma-contig, for
+ *   memory that is not contiguous: not judged on such a node).
+ */
+static void judge_before(struct target *t, const struct call *c,
+			 struct judge *j)
+{
+	const struct v4l2_buffer *b = &c->b;
+	bool mp = V4L2_TYPE_IS_MULTIPLANAR(b->type), any = false;
+	struct v4l2_plane qp[VIDEO_MAX_PLANES] = {};
+	struct v4l2_buffer qb = {};
+	unsigned long old;
+	unsigned int p, q;
+	__u32 oldlen;
+
+	memset(j, 0, sizeof(*j));
+	j->refused = -1;
+	j->capture = !V4L2_TYPE_IS_OUTPUT(b->type);
+	if (b->memory != V4L2_MEMORY_USERPTR)
+		return;
+	for (p = 0; p < (mp ? VIDEO_MAX_PLANES : 1); p++) {
+		j->ptr[p] = mp ? c->planes[p].m.userptr : b->m.userptr;
+		j->len[p] = mp ? c->planes[p].length : b->length;
+		j->region[p] = c->region[p];
+	}
+	j->nall = !mp ? 1 : b->length < VIDEO_MAX_PLANES ? b->length :
+		  VIDEO_MAX_PLANES;
+	if (c->arg != b || (b->flags & V4L2_BUF_FLAG_REQUEST_FD) ||
+	    (mp && b->m.planes != c->planes))
+		return;
+	for (q = 0; q < t->ntypes && t->types[q] != b->type; q++)
+		;
+	if (q == t->ntypes)
+		return;
+	qb.type = b->type;
+	qb.index = b->index;
+	qb.memory = V4L2_MEMORY_USERPTR;
+	if (mp) {
+		qb.m.planes = qp;
+		qb.length = VIDEO_MAX_PLANES;
+	}
+	/* Not traced: it changes nothing. */
+	if (ioctl(t->fd, VIDIOC_QUERYBUF, &qb) ||
+	    qb.memory != V4L2_MEMORY_USERPTR)
+		return;
+	if (qb.flags & (V4L2_BUF_FLAG_QUEUED | V4L2_BUF_FLAG_DONE |
+			V4L2_BUF_FLAG_ERROR | V4L2_BUF_FLAG_IN_REQUEST |
+			V4L2_BUF_FLAG_PREPARED))
+		return;
+	j->nplanes = mp ? qb.length : 1;
+	if (!j->nplanes || j->nplanes > VIDEO_MAX_PLANES)
+		return;
+	j->on = true;
+	j->state = qb.flags;
+	j->all_ok = true;
+	for (p = 0; p < j->nplanes; p++) {
+		old = mp ? qp[p].m.userptr : qb.m.userptr;
+		oldlen = mp ? qp[p].length : qb.length;
+		if (old && old == j->ptr[p] && oldlen == j->len[p]) {
+			j->kept[p] = true;
+			continue;
+		}
+		j->pin[p] = classify(j->ptr[p], j->len[p], j->region[p],
+				     j->capture, &j->why[p]);
+		if (!any)
+			j->kind = pointer_kind(j->ptr[p], j->len[p],
+					       j->region[p]);
+		any = true;
+		if (j->pin[p] == PIN_REFUSED && j->refused < 0) {
+			j->refused = p;
+			j->kind = pointer_kind(j->ptr[p], j->len[p],
+					       j->region[p]);
+		}
+		if (j->pin[p] != PIN_OK)
+			j->all_ok = false;
+	}
+	if (!any)
+		j->on = false;
+}
+
+static void violation(struct target *t, const struct call *c,
+		      const struct judge *j, int ret, const char *what)
+{
+	static const char *const pin_name[] = {
+		"may or may not be pinned", "cannot be pinned", "can be pinned",
+	};
+	unsigned int p;
+
+	t->viol[j->kind]++;
+	t->violations++;
+	if (t->viol_reports++ >= MAX_VIOL_REPORTS)
+		return;
+	say("# %s: %s of a %s buffer with a %s pointer returned %s on the %s kernel: %s",
+	    t->name, c->prepare ? "PREPARE_BUF" : "QBUF",
+	    j->capture ? "capture" : "output", pkind_name(j->kind),
+	    errname(ret), expect_name(expect), what);
+	say("#   buffer %u, type %u, flags before 0x%x, %u planes", c->b.index,
+	    c->b.type, j->state, j->nplanes);
+	for (p = 0; p < j->nplanes; p++)
+		say("#   plane %u: userptr 0x%lx (%s) length %u: %s%s%s",
+		    p, j->ptr[p], pkind_name(pointer_kind(j->ptr[p], j->len[p],
+							  j->region[p])),
+		    j->len[p], j->kept[p] ? "the pin videobuf2 keeps" :
+		    pin_name[j->pin[p]],
+		    j->pin[p] == PIN_REFUSED ? ": " : "",
+		    j->pin[p] == PIN_REFUSED ? j->why[p] : "");
+	say("# the last operations:");
+	print_trace();
+}
+
+/* After a call: did the result fit the pointers? */
+static void judge_after(struct target *t, const struct call *c,
+			const struct judge *j, int ret)
+{
+	if (!j->on)
+		return;
+	if (j->refused >= 0) {
+		t->must_fail[j->kind]++;
+		if (!ret)
+			violation(t, c, j, ret,
+				  "accepted, but a plane cannot be pinned");
+	} else if (j->all_ok && !t->contig) {
+		t->must_pin[j->kind]++;
+		if (ret == EFAULT)
+			violation(t, c, j, ret,
+				  "EFAULT, but every plane can be pinned");
+	}
+}
+
+/* Read-only private memory, which the baseline's FOLL_FORCE writes. */
+static bool private_ro(int i)
+{
+	return i == R_ANON_RO || i == R_PRIV_FILE_RO || i == R_SPAN ||
+	       i == R_VDSO || i == R_TEXT;
+}
+
+/*
+ * After a call: the read-only memory its planes pointed into must be as it
+ * was, in the pages they pointed to. On the baseline, a capture that may
+ * have been accepted (@bound) into read-only private memory lets the device
+ * write the process's private copy: from then on, that region is not
+ * compared (its file still is).
+ */
+static void check_touched(const struct judge *j, bool bound)
+{
+	unsigned long pg = pagesz(), first, end, base, lo, hi;
+	unsigned int p;
+	int i;
+
+	for (p = 0; p < j->nall; p++) {
+		if (!j->len[p])
+			continue;
+		first = j->ptr[p] & ~(pg - 1);
+		end = j->ptr[p] + j->len[p] - 1;
+		end = end < j->ptr[p] ? ~0UL : (end | (pg - 1));
+		for (i = 0; i < NREGIONS; i++) {
+			if (!pool[i].ref)
+				continue;
+			base = (unsigned long)pool[i].base;
+			lo = first > base ? first : base;
+			hi = end < base + pool[i].len - 1 ? end :
+			     base + pool[i].len - 1;
+			if (lo > hi)
+				continue;
+			if (expect == EXP_BASELINE && j->capture && bound &&
+			    private_ro(i))
+				pool[i].exempt = true;
+			ro_verify(i, lo - base, hi - lo + 1,
+				  "right after a call that pointed into it");
+		}
+	}
+}
+
 /* ---- queues ---- */
 
 static void get_sizes(struct target *t, unsigned int q)
@@ -1394,12 +2161,57 @@ static void errnos(char *line, size_t size, const unsigned long *err)
 	}
 }
 
+/* "kernel 310, prot_none 20, ...": nonzero counts by pointer kind. */
+static unsigned long by_kind(char *line, size_t size, const unsigned long *n,
+			     int nkinds)
+{
+	unsigned long sum = 0;
+	int k;
+
+	line[0] = 0;
+	for (k = 0; k < nkinds; k++) {
+		if (!n[k])
+			continue;
+		sum += n[k];
+		snprintf(line + strlen(line), size - strlen(line), "%s%s %lu",
+			 line[0] ? ", " : "", pkind_name(k), n[k]);
+	}
+	if (!line[0])
+		snprintf(line, size, "none");
+	return sum;
+}
+
+/* The pointer verdicts of a node, and what went against them. */
+static void print_verdicts(const struct target *t)
+{
+	char line[900];
+	unsigned long n;
+
+	n = by_kind(line, sizeof(line), t->must_fail, NPKINDS);
+	say("# %s: %lu calls had a pointer that must not be accepted (%s, on %s): %s",
+	    t->name, n, "not 0", expect_name(expect), line);
+	n = by_kind(line, sizeof(line), t->must_pin, NPKINDS);
+	say("# %s: %lu calls had pointers that must be pinned (not EFAULT%s): %s",
+	    t->name, n, t->contig ? "; not judged on dma-contig" : "", line);
+	if (t->violations) {
+		by_kind(line, sizeof(line), t->viol, NPKINDS);
+		say("# %s: %lu pointer verdicts violated: %s", t->name,
+		    t->violations, line);
+	}
+	if (t->ro_changed) {
+		by_kind(line, sizeof(line), t->changed, NREGIONS);
+		say("# %s: read-only memory or its file changed: %s", t->name,
+		    line);
+	}
+}
+
 static bool fuzz_target(struct target *t, unsigned long calls,
 			long long deadline, const char *pfn, bool known_bugs)
 {
 	struct call c, asked;
 	unsigned long next_reset = 0, next_mutation = 0, i;
 	struct pins p0, p1;
+	struct judge j;
 	char line[600];
 	unsigned int q;
 	int ret, fails;
@@ -1409,6 +2221,7 @@ static bool fuzz_target(struct target *t, unsigned long calls,
 	t->media = -1;
 	t->req[0] = t->req[1] = -1;
 	cur_node = t->name;
+	cur_target = t;
 	tainted_before = tainted;
 	read_pins(&p0);
 	t->fd = open(t->dev, O_RDWR | O_NONBLOCK);
@@ -1450,6 +2263,7 @@ static bool fuzz_target(struct target *t, unsigned long calls,
 			request_op(t, rndn(2), known_bugs);
 		unbusy(t);
 		make_call(t, &c);
+		judge_before(t, &c, &j);
 		/* What was asked: the kernel writes the buffer back. */
 		asked = c;
 		ret = xioctl(t->fd, c.prepare ? VIDIOC_PREPARE_BUF :
@@ -1473,6 +2287,8 @@ static bool fuzz_target(struct target *t, unsigned long calls,
 			if (asked.b.flags & V4L2_BUF_FLAG_REQUEST_FD &&
 			    asked.b.request_fd == t->req[q] && t->req[q] >= 0)
 				t->req_bufs[q]++;
+		judge_after(t, &asked, &j, ret);
+		check_touched(&j, bound);
 		if (!ret) {
 			t->ok++;
 			for (q = 0; q < t->ntypes; q++)
@@ -1491,11 +2307,13 @@ static bool fuzz_target(struct target *t, unsigned long calls,
 	for (q = 0; q < 2; q++)
 		if (t->req[q] >= 0)
 			close(t->req[q]);
+	/* The buffers are gone: the read-only memory is checked whole. */
 	pool_free();
 	read_pins(&p1);
 
 	errnos(line, sizeof(line), t->err);
 	say("# %s: %lu calls, errnos: %s", t->name, t->calls, line);
+	print_verdicts(t);
 	if (t->req_skipped)
 		say("# %s: %lu requests with more than one buffer not queued (a known WARN; FUZZ_KNOWN_BUGS=1 queues them)",
 		    t->name, t->req_skipped);
@@ -1505,20 +2323,20 @@ static bool fuzz_target(struct target *t, unsigned long calls,
 		ok = false;
 	if (tainted && !tainted_before)
 		ok = false;
-	if (fails)
+	if (fails || t->violations || t->ro_changed)
 		ok = false;
 	if (p1.acquired - p0.acquired != p1.released - p0.released) {
 		say("# %s: %ld pins leaked", t->name,
 		    (p1.acquired - p0.acquired) - (p1.released - p0.released));
 		ok = false;
 	}
-	say("# outcome: %lu calls, %lu ok, %lu undocumented errnos%s%s%s",
+	say("# outcome: %lu calls, %lu ok, %lu undocumented errnos%s%s%s, %lu pointer verdicts violated, %lu read-only regions changed",
 	    t->calls, t->ok, t->unexpected,
 	    tainted && !tainted_before ? ", kernel tainted" : "",
 	    !t->userptr ? ", no USERPTR" :
 	    fails ? ", a well-formed call failed" : ", well-formed calls ok",
 	    p1.acquired - p0.acquired != p1.released - p0.released ?
-	    ", pins leaked" : "");
+	    ", pins leaked" : "", t->violations, t->ro_changed);
 	return ok;
 }
 
@@ -1530,6 +2348,7 @@ int main(void)
 	bool known_bugs = env_ul("FUZZ_KNOWN_BUGS", 0);
 	static struct target t[MAX_NODES];
 	unsigned long total = 0, err[MAX_ERRNO] = {}, bad = 0;
+	unsigned long violated = 0, changed = 0;
 	struct pins p0, p1;
 	long long start;
 	char line[600];
@@ -1546,6 +2365,9 @@ int main(void)
 
 	n = find_nodes(t, MAX_NODES);
 	say("TAP version 13");
+	expect = env_expect();
+	if (expect < 0)
+		return 1;
 	say("1..%d", n + 1);
 	if (!n) {
 		say("#  RUN           fuzz.pins ...");
@@ -1554,6 +2376,8 @@ int main(void)
 	}
 	taint_fd = open("/proc/sys/kernel/tainted", O_RDONLY);
 	taint0 = read_taint();
+	pagemap_fd = open("/proc/self/pagemap", O_RDONLY);
+	stack_zone();
 	planes_ro = (void *)map(pagesz(), PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1);
 
 	read_pins(&p0);
@@ -1596,6 +2420,8 @@ int main(void)
 		}
 		total += t[i].calls;
 		bad += t[i].unexpected;
+		violated += t[i].violations;
+		changed += t[i].ro_changed;
 		for (e = 0; e < MAX_ERRNO; e++)
 			err[e] += t[i].err[e];
 	}
@@ -1630,5 +2456,7 @@ int main(void)
 		say("ok %d fuzz.pins", n + 1);
 	}
 	say("# fuzz: %lu undocumented errnos", bad);
+	say("# fuzz: %lu pointer verdicts violated, %lu read-only regions or files changed (%s kernel)",
+	    violated, changed, expect_name(expect));
 	return failed ? 1 : 0;
 }

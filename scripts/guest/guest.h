@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Helpers shared by the lab's guest programs stress.c and fuzz.c: a seeded
- * random generator, output in single writes, environment, time, and files
- * filled with a pattern.
+ * random generator, output in single writes, environment, the kernel under
+ * test, time, and files filled with a pattern.
  */
 #ifndef LAB_GUEST_H
 #define LAB_GUEST_H
@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -76,6 +77,49 @@ static inline unsigned long env_ul(const char *name, unsigned long def)
 	const char *e = getenv(name);
 
 	return e && *e ? strtoul(e, NULL, 0) : def;
+}
+
+/*
+ * The kernel under test, from STRESS_EXPECT (/init sets it for both
+ * programs): baseline, Linux 6.1, which pins every USERPTR buffer with
+ * FOLL_FORCE | FOLL_WRITE; mediaonly, the media patches without the mm
+ * ones; patched, the whole series. The last two pin with FOLL_WRITE only
+ * what the device writes, and without FOLL_FORCE.
+ */
+enum expect { EXP_BASELINE, EXP_MEDIAONLY, EXP_PATCHED, NEXPECT };
+
+static inline const char *expect_name(int e)
+{
+	static const char *const name[NEXPECT] = {
+		"baseline", "mediaonly", "patched",
+	};
+
+	return e >= 0 && e < NEXPECT ? name[e] : "unknown";
+}
+
+/*
+ * STRESS_EXPECT, said in a comment line: EXP_PATCHED when unset, -1 (and
+ * "Bail out!") when it is none of the three.
+ */
+static inline int env_expect(void)
+{
+	const char *e = getenv("STRESS_EXPECT");
+	int i;
+
+	if (!e || !*e) {
+		say("# expectations: %s (STRESS_EXPECT unset)",
+		    expect_name(EXP_PATCHED));
+		return EXP_PATCHED;
+	}
+	for (i = 0; i < NEXPECT; i++) {
+		if (!strcmp(e, expect_name(i))) {
+			say("# expectations: %s", e);
+			return i;
+		}
+	}
+	say("Bail out! STRESS_EXPECT=%s: not baseline, mediaonly or patched",
+	    e);
+	return -1;
 }
 
 static inline long long now_ms(void)
