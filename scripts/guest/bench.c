@@ -5,10 +5,11 @@
  *
  * Output: CSV on stdout, the header first,
  *   case,label,size_bytes,unit,median,min,max,reps,anon_kb
- * and comment lines starting with '#'. A row is one configuration; its
- * median, min and max are over BENCH_REPS (default 7; 3 with BENCH_QUICK)
- * repetitions that follow one warm-up repetition. A repetition's value is
- * the mean over its frames. anon_kb is the anonymous memory the path
+ * and comment lines starting with '#'. A row is one configuration (in
+ * case 3, one of its two measures); its median, min and max are over
+ * BENCH_REPS (default 7; 3 with BENCH_QUICK) repetitions that follow one
+ * warm-up repetition. A repetition's value is the mean over its frames (in
+ * case 3, the median: see there). anon_kb is the anonymous memory the path
  * creates (the change of "Anonymous:" in /proc/self/smaps_rollup): for one
  * frame of the warm-up in cases 1 and 5 (for ":copy_pool", one buffer of
  * the pool), over the warm-up repetition in case 4, and -1 in cases 2 and
@@ -18,10 +19,16 @@
  * mmap/munmap of its own staging buffers and the QBUF/DQBUF ioctls (where
  * videobuf2 pins and unpins USERPTR memory), but not the time it waits for
  * the device. vivid paces its output at the display's frame rate and vim2m
- * waits transtime (1 ms, one jiffy) per job: waiting is the same whatever
- * the memory, and would hide what differs. The producer's side is not
- * timed either: making and mapping the shared frame a compositor receives.
- * Only case 3 (stream_fps) is wall clock time, device included.
+ * waits transtime per job (1 ms here, on a jiffy timer: HZ=250 in the lab,
+ * 4 ms a jiffy): waiting is the same whatever the memory, and would hide
+ * what differs. The producer's side is not timed either: making and
+ * mapping the shared frame a compositor receives. Case 3 (stream_cpu) was
+ * frames per second of wall clock, device included ("stream_fps"), and so
+ * measured where vim2m's timer landed (83.3 fps, one frame per 3 jiffies,
+ * on every patched run, MMAP included), not what USERPTR costs; it now
+ * takes the process's CPU time per frame and the time inside its QBUF and
+ * DQBUF ioctls, and says there how it keeps the device's pacing out. No
+ * case is wall clock time of a whole stream any more.
  *
  * Case 1 (zc_output) uses vivid-000-vid-out (vmalloc memop, single-planar)
  * on its HDMI output (60 Hz, against 25 Hz for S-Video), in YUYV 2048 wide
@@ -51,6 +58,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <sched.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -70,7 +78,8 @@
 #define MAX_BUFS		4
 #define VIVID_BUFS		4	/* vivid output buffers in flight */
 #define M2M_BUFS		2	/* vim2m buffers per queue in flight */
-#define FPS_BUFS		3	/* the same, for stream_fps */
+#define STREAM_BUFS		3	/* the same, for stream_cpu */
+#define STREAM_FRAMES		200	/* frames per repetition of stream_cpu */
 #define M2M_W			640
 #define M2M_H			480
 #define DQ_TIMEOUT_MS		10000
@@ -997,16 +1006,223 @@ static void case_pin_cost(void)
 	run_m2m_case("pin_cost", "mmap", &b, pin_rep, "ns/page", NULL, false);
 }
 
-/* ---- case 3: stream_fps ---- */
+/* ---- case 3: stream_cpu ---- */
 
-static int fps_rep(void *ctx, double *value, long *anon)
+/*
+ * How the measure keeps the device's pacing out.
+ *
+ * vim2m finishes a job in delayed work on a jiffy timer (transtime), so
+ * frames per second of wall clock only told where that timer landed. What
+ * the application pays for a frame does not depend on when the frame
+ * comes: the CPU time of the process, and the time it spends inside QBUF
+ * and DQBUF (where videobuf2 checks, pins and unpins USERPTR memory).
+ *
+ * - Waiting happens in poll(), before a DQBUF: a poll() that sleeps adds
+ *   no CPU time while asleep, and the DQBUF after it never waits (the node
+ *   is O_NONBLOCK; one that finds nothing all the same is counted, not
+ *   timed). Each measured frame makes the same calls, in the same order:
+ *   poll and DQBUF of the capture, poll and DQBUF of the output,
+ *   sched_yield(), QBUF of both, one read of the CPU-time clock. vim2m
+ *   takes milliseconds a frame and the application microseconds, so the
+ *   capture's poll() sleeps on (nearly) every frame, whatever the kernel
+ *   and the memory: the "# stream_cpu" line gives the voluntary context
+ *   switches (sleeps) per measured frame, and the involuntary ones (a
+ *   sched_yield() that let another task run, or preemption).
+ * - The device's own work is not the process's: vim2m converts the frame
+ *   in device_run(), which a kworker calls (v4l2-mem2mem's job_work),
+ *   except that v4l2-mem2mem calls it from the QBUF itself when that QBUF
+ *   finds the device idle with a job ready (v4l2_m2m_try_schedule()): the
+ *   conversion, milliseconds, would then count as the application's. In
+ *   the stream that happens when a frame's QBUFs come between
+ *   job_finish() of one job and the job_work that starts the next: with
+ *   the preemption model "none" of the lab's kernels, an application woken
+ *   on the kworker's CPU runs at the cond_resched() between those two work
+ *   items. So the application yields the CPU (sched_yield(); not a sleep,
+ *   which would be a jiffy without high-resolution timers) before its
+ *   QBUFs, and a repetition's values are the medians over its frames, so
+ *   that a frame the conversion, a timer tick or the host lands in all the
+ *   same does not move them (the "# stream_cpu" line counts those frames
+ *   and gives the means). The first frames, whose QBUFs start the idle
+ *   device, and the last ones, with nothing left to queue, are not
+ *   measured.
+ * - Clocks: the ioctls are timed with now_us() (the TSC, read from user
+ *   space). CPU time is CLOCK_PROCESS_CPUTIME_ID: the scheduler's
+ *   sum_exec_runtime in nanoseconds, read from the scheduler clock, that is
+ *   the TSC when the guest clock is right (tsc_early_khz=, tsc=reliable)
+ *   and jiffies when the kernel could not calibrate it. getrusage() gives
+ *   the same sum in microseconds, but its user/sys split is sampled at the
+ *   tick (CONFIG_TICK_CPU_ACCOUNTING), which a process woken by a jiffy
+ *   timer and asleep again within microseconds almost never meets: the
+ *   rows give user and system time together. cpu_clock_step() checks the
+ *   clock first: where it moves in jiffies, the CPU rows are skipped (each
+ *   frame would read 0 or a whole jiffy) and the ioctl rows remain.
+ */
+struct stream {
+	struct m2m m;		/* first: the m2m_ops take it */
+	const char *label;
+	/* per measured frame of the current repetition, us */
+	double cpu[STREAM_FRAMES], io[STREAM_FRAMES];
+	double q_out[STREAM_FRAMES], q_cap[STREAM_FRAMES];
+	double dq_out[STREAM_FRAMES], dq_cap[STREAM_FRAMES];
+	int nf;			/* measured frames */
+	int empty;		/* DQBUFs after poll() that found nothing */
+	long nvcsw, nivcsw;	/* context switches over the measured frames */
+	double cpu_mean, io_mean;	/* us/frame */
+	/* per repetition: CPU and ioctl medians, the warm-up first */
+	double cpu_v[MAX_REPS + 1], io_v[MAX_REPS + 1];
+	int nv;
+	int ret;
+};
+
+static double cpu_us(void)
 {
-	struct m2m *m = ctx;
-	int ret = m2m_rep(m);
+	struct timespec ts;
+
+	if (clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts))
+		return 0;
+	return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
+}
+
+/*
+ * The smallest step of CLOCK_PROCESS_CPUTIME_ID while the process spins,
+ * in us, over up to 50 ms (TSC): about one clock_gettime() when the
+ * scheduler clock is the TSC, a jiffy (4000 us) when it is jiffies; -1 if
+ * it did not move at all.
+ */
+static double cpu_clock_step(void)
+{
+	double t0 = now_us(), c = cpu_us(), d, u, step = -1;
+	int changes = 0;
+
+	while (changes < 1000 && now_us() - t0 < 50e3) {
+		u = cpu_us();
+		d = u - c;
+		if (d <= 0)
+			continue;
+		if (step < 0 || d < step)
+			step = d;
+		c = u;
+		changes++;
+	}
+	return step;
+}
+
+/* The median of @v[0..n-1], sorting it. */
+static double median(double *v, int n)
+{
+	if (n < 1)
+		return 0;
+	qsort(v, n, sizeof(*v), cmp_double);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+static double mean(const double *v, int n)
+{
+	double sum = 0;
+	int i;
+
+	for (i = 0; i < n; i++)
+		sum += v[i];
+	return n ? sum / n : 0;
+}
+
+/*
+ * Wait for a done buffer in poll() (not timed), then DQBUF it, timed into
+ * *@us. Returns its index or -errno.
+ */
+static int stream_dq(struct stream *s, int type, int memory, double *us)
+{
+	struct v4l2_buffer b = { .type = type, .memory = memory };
+	struct pollfd pfd = {
+		.fd = s->m.fd, .events = type == OUT ? POLLOUT : POLLIN,
+	};
+	double t0 = now_us(), t;
+	int ret;
+
+	for (;;) {
+		if (poll(&pfd, 1, DQ_TIMEOUT_MS) < 0 && errno != EINTR)
+			return -errno;
+		t = now_us();
+		ret = ioctl(s->m.fd, VIDIOC_DQBUF, &b);
+		t = now_us() - t;
+		if (!ret) {
+			*us = t;
+			return b.flags & V4L2_BUF_FLAG_ERROR ? -EIO : (int)b.index;
+		}
+		if (errno != EAGAIN)
+			return -errno;
+		s->empty++;
+		if (now_us() - t0 > DQ_TIMEOUT_MS * 1e3)
+			return -ETIMEDOUT;
+	}
+}
+
+/*
+ * One repetition: m->frames frames through vim2m, nbufs in flight, each
+ * buffer re-queued at its index as soon as it is dequeued. Measured: the
+ * frames that dequeue one frame and queue another (see above).
+ */
+static int stream_rep(void *ctx, double *value, long *anon)
+{
+	struct stream *s = ctx;
+	struct m2m *m = &s->m;
+	double c0, c1, w0 = now_us(), dqc, dqo, qc, qo;
+	int n, oidx, cidx, ret = 0;
+	struct rusage ru;
 
 	(void)anon;
-	*value = m->frames * 1e6 / m->wall;
-	return ret;
+	s->nf = s->empty = 0;
+	for (n = 0; !ret && n < m->nbufs && n < m->frames; n++)
+		ret = m2m_queue(m, n, n, n);
+	getrusage(RUSAGE_SELF, &ru);
+	s->nvcsw = -ru.ru_nvcsw;
+	s->nivcsw = -ru.ru_nivcsw;
+	c0 = cpu_us();
+	for (n = 0; !ret && n < m->frames; n++) {
+		cidx = stream_dq(s, CAP, m->cap_mem, &dqc);
+		if (cidx < 0)
+			return -cidx;
+		oidx = stream_dq(s, OUT, m->out_mem, &dqo);
+		if (oidx < 0)
+			return -oidx;
+		if (n + m->nbufs >= m->frames)
+			continue;
+		/* Let a kworker start the next job (see above). */
+		sched_yield();
+		qc = m->ops->cap(m, cidx, n + m->nbufs);
+		if (qc < 0)
+			return -qc;
+		qo = m->ops->out(m, oidx, n + m->nbufs);
+		if (qo < 0)
+			return -qo;
+		c1 = cpu_us();
+		s->cpu[s->nf] = c1 - c0;
+		s->io[s->nf] = dqc + dqo + qc + qo;
+		s->dq_cap[s->nf] = dqc;
+		s->dq_out[s->nf] = dqo;
+		s->q_cap[s->nf] = qc;
+		s->q_out[s->nf] = qo;
+		s->nf++;
+		c0 = c1;
+		if (n + m->nbufs == m->frames - 1) {
+			/* The last measured frame. */
+			getrusage(RUSAGE_SELF, &ru);
+			s->nvcsw += ru.ru_nvcsw;
+			s->nivcsw += ru.ru_nivcsw;
+		}
+	}
+	m->wall = now_us() - w0;
+	if (ret)
+		return ret;
+	if (s->nf < 1)
+		return EINVAL;
+	/* The means and the slow frames before the medians sort. */
+	s->cpu_mean = mean(s->cpu, s->nf);
+	s->io_mean = mean(s->io, s->nf);
+	s->cpu_v[s->nv] = median(s->cpu, s->nf);
+	s->io_v[s->nv] = median(s->io, s->nf);
+	*value = s->cpu_v[s->nv++];
+	return 0;
 }
 
 static int prep_fixed(struct m2m *m)
@@ -1016,12 +1232,48 @@ static int prep_fixed(struct m2m *m)
 	return ret ? ret : alloc_ubufs(m, MAX_BUFS, m->nbufs);
 }
 
+/* Run one configuration; s->ret and s->nv tell how it went. */
+static void stream_run(struct stream *s, int (*prepare)(struct m2m *m))
+{
+	struct m2m *m = &s->m;
+	double v[MAX_REPS];
+	int n = 0, slow = 0, i, ret;
+
+	m->file = -1;
+	ret = m2m_open(m);
+	if (!ret && prepare)
+		ret = prepare(m);
+	if (!ret)
+		ret = m2m_start(m);
+	if (!ret)
+		ret = measure(stream_rep, s, v, &n, NULL);
+	m2m_close(m);
+	s->ret = ret;
+	if (ret)
+		return;
+	/* Last repetition: s->cpu is sorted, its median is s->cpu_v[nv - 1]. */
+	for (i = 0; i < s->nf; i++)
+		slow += s->cpu[i] > 4 * s->cpu_v[s->nv - 1];
+	printf("# stream_cpu %s: last repetition, %d frames measured: us/frame median (mean): CPU %.1f (%.1f), in the ioctls %.1f (%.1f): QBUF out %.1f cap %.1f, DQBUF out %.1f cap %.1f; %d frames over 4x the median CPU; context switches per frame: %.2f voluntary, %.2f involuntary; %d DQBUFs found nothing after poll; vim2m paced %.1f frames/s of wall clock (not compared)\n",
+	       s->label, s->nf, s->cpu_v[s->nv - 1], s->cpu_mean,
+	       s->io_v[s->nv - 1], s->io_mean, median(s->q_out, s->nf),
+	       median(s->q_cap, s->nf), median(s->dq_out, s->nf),
+	       median(s->dq_cap, s->nf), slow, (double)s->nvcsw / s->nf,
+	       (double)s->nivcsw / s->nf, s->empty,
+	       m->frames * 1e6 / m->wall);
+	fflush(stdout);
+}
+
 /*
- * Case 3: streaming throughput, device included, with USERPTR buffers on
- * both queues (pinned once, re-queued at the same pointers) against MMAP
- * buffers: what the series must not slow down.
+ * Case 3: what streaming costs the application per frame, with USERPTR
+ * buffers on both queues (pinned once, re-queued at the same pointers)
+ * against MMAP buffers: what the series must not slow down. Rows, in
+ * us/frame, each the median over a repetition's frames: "userptr" and
+ * "mmap", the CPU time of the process (user and system); "userptr_ioctls"
+ * and "mmap_ioctls", the time inside its QBUF and DQBUF calls. Neither
+ * includes waiting for the device.
  */
-static void case_stream_fps(void)
+static void case_stream_cpu(void)
 {
 	static const struct m2m_ops uptr = {
 		.out = q_out_fixed, .cap = q_cap_fixed,
@@ -1029,16 +1281,49 @@ static void case_stream_fps(void)
 	static const struct m2m_ops mmap_ops = {
 		.out = q_out_mmap, .cap = q_cap_mmap,
 	};
-	int frames = quick ? 20 : 200;
-	struct m2m a = { .nbufs = FPS_BUFS, .out_mem = USERPTR,
-			 .cap_mem = USERPTR, .ops = &uptr, .frames = frames };
-	struct m2m b = { .nbufs = FPS_BUFS, .out_mem = MMAP,
-			 .cap_mem = MMAP, .ops = &mmap_ops, .frames = frames };
+	static struct stream st[2];
+	int frames = quick ? 20 : STREAM_FRAMES, i;
+	bool coarse;
+	double step;
 
+	st[0] = (struct stream){
+		.m = { .nbufs = STREAM_BUFS, .out_mem = USERPTR,
+		       .cap_mem = USERPTR, .ops = &uptr, .frames = frames },
+		.label = "userptr",
+	};
+	st[1] = (struct stream){
+		.m = { .nbufs = STREAM_BUFS, .out_mem = MMAP,
+		       .cap_mem = MMAP, .ops = &mmap_ops, .frames = frames },
+		.label = "mmap",
+	};
 	drop_caches();
-	run_m2m_case("stream_fps", "userptr", &a, fps_rep, "fps", prep_fixed,
-		     false);
-	run_m2m_case("stream_fps", "mmap", &b, fps_rep, "fps", NULL, false);
+	step = cpu_clock_step();
+	coarse = step < 0 || step >= 1000;
+	printf("# clock: CPU time (CLOCK_PROCESS_CPUTIME_ID) moves in steps of %.3f us%s\n",
+	       step, coarse ? " (jiffies: stream_cpu's CPU rows skipped)" : "");
+	stream_run(&st[0], prep_fixed);
+	stream_run(&st[1], NULL);
+	/* CPU rows first, then the ioctl rows, USERPTR before MMAP. */
+	for (i = 0; i < 2; i++) {
+		if (st[i].ret)
+			skip("stream_cpu", st[i].label, "", st[i].ret);
+		else if (coarse)
+			skip("stream_cpu", st[i].label,
+			     "the CPU-time clock moves in jiffies", 0);
+		else
+			emit("stream_cpu", st[i].label, st[i].m.size,
+			     "us/frame", st[i].cpu_v + 1, st[i].nv - 1, -1);
+	}
+	for (i = 0; i < 2; i++) {
+		char label[32];
+
+		snprintf(label, sizeof(label), "%s_ioctls", st[i].label);
+		if (st[i].ret)
+			skip("stream_cpu", label, "", st[i].ret);
+		else
+			emit("stream_cpu", label, st[i].m.size, "us/frame",
+			     st[i].io_v + 1, st[i].nv - 1, -1);
+	}
 }
 
 /* ---- case 4: capture_file ---- */
@@ -1316,7 +1601,7 @@ int main(int argc, char **argv)
 
 	case_zc_output();
 	case_pin_cost();
-	case_stream_fps();
+	case_stream_cpu();
 	case_capture_file();
 	case_first_pin();
 
