@@ -10,17 +10,23 @@
 #                 (checkpatch, bisect build, git am, send-email --dry-run)
 #   make bench    baseline and patched side by side: time and memory of
 #                 USERPTR against copies and MMAP (build/bench/)
+#   make clock-soak  20 boots of baseline and patched, v4l2-compliance on
+#                 vim2m, counting clock errors and unknown failures
+#                 (SOAK_LOAD=1: with a kernel build running meanwhile)
 #   make deps     install the Debian packages the lab needs
 #   make clean    remove build/ (the ccache stays in ~/.cache/ccache)
 #
 # KSRC=/path/to/linux-6.1.y uses that tree instead of Debian's
 # linux-source-6.1; QEMU_EXTRA adds options to QEMU; LAB_INJECT=panic,
 # hang, warn or expect makes the guest fail on purpose, to show that the
-# lab catches it (QEMU_TIMEOUT=30 makes the hang quick).
+# lab catches it (QEMU_TIMEOUT=30 makes the hang quick); also bug, taint,
+# kill, nodmasg, nothp and compliance (see scripts/guest/init).
+# LAB_CLOCK=bad boots the guest on jiffies, which the lab must call a clock
+# error.
 
 SHELL := /bin/bash
 
-.PHONY: run check ci deps clean lint series bench
+.PHONY: run check ci deps clean lint series bench clock-soak
 
 run:
 	@bash scripts/lab.sh run
@@ -36,6 +42,9 @@ series:
 
 bench:
 	@bash scripts/bench.sh
+
+clock-soak:
+	@bash scripts/clock-soak.sh $(SOAK_BOOTS)
 
 deps:
 	@bash scripts/deps.sh

@@ -52,7 +52,6 @@ mkdir -p "$ROOT/mm"
 for t in "${VMT[@]}"; do cp "$ST/vm/$t" "$ROOT/mm/"; done
 cp "$LAB_TOP/scripts/guest/mmtests" "$ROOT/mm/"
 mkdir -p "$ROOT/etc"
-grep -v '^#' "$LAB_TOP/scripts/compliance.known" | cut -f1,2 >"$ROOT/etc/compliance.known.keys"
 
 # v4l2-compliance and v4l2-ctl from Debian's v4l-utils, with the shared
 # libraries they need.

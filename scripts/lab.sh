@@ -15,6 +15,12 @@ check) variants="baseline patched"
 	[ "${MM_AB:-1}" = 0 ] || variants="baseline mediaonly patched" ;;
 *) die "usage: $0 run|check" ;;
 esac
+# LAB_BREAK=NAME: the patched kernel with scripts/breaks/NAME.patch on top,
+# alone, to see a check fail.
+if [ -n "${LAB_BREAK:-}" ]; then
+	variants="patched+$LAB_BREAK"
+	export VARIANTS="baseline mediaonly patched $variants"
+fi
 base=baseline
 if [ "${KERNEL_DEBUG:-0}" = 1 ]; then
 	variants="${variants// /-debug }-debug"
@@ -44,21 +50,6 @@ for v in $variants; do
 		phase "boot $v" bash "$LAB_TOP/scripts/boot.sh" "$v" ;;
 	esac
 done
-# v4l2-compliance: a failure the baseline lacks counts only if it comes
-# back in every one of up to three more boots of the patched kernel (for
-# v4l2-compliance alone). Its known select-mode flake at
-# v4l2-test-buffers.cpp:1133 tends to repeat within one boot, and came up
-# in about one boot of two here.
-last=${variants##* }
-rm -rf "$BUILD/results/$last"-rerun*
-if [ "$mode" = check ] && [ "${COMPLIANCE:-1}" = 1 ]; then
-	for i in 1 2 3; do
-		bash "$LAB_TOP/scripts/compliance.sh" "$base" "$last" >/dev/null 2>&1 && break
-		say "v4l2-compliance: $last fails where $base does not; boot $((i + 1)) of $last to tell a flake from a failure"
-		LAB_MODE=compliance RETEST=1 BOOT_RES="$BUILD/results/$last-rerun$i" \
-			phase "boot $last again" bash "$LAB_TOP/scripts/boot.sh" "$last"
-	done
-fi
 # shellcheck disable=SC2086
 phase report bash "$LAB_TOP/scripts/report.sh" $variants
 

@@ -56,3 +56,25 @@ phase() {
 hash_files() {
 	cat "$@" | sha256sum | cut -c1-16
 }
+
+# guest_clock: the kernel command line for the guest's clock. The guest has no HPET, ACPI PM timer or kvmclock, and under
+# TCG no TSC frequency in CPUID: it would calibrate the TSC against the PIT,
+# which fails on a loaded host and leaves CLOCK_MONOTONIC on jiffies (4 ms
+# steps), and v4l2-compliance then sees equal timestamps. Its TSC is the
+# host's, so the host measures the frequency (scripts/host/tsc-khz.c,
+# rounded to the MHz so that the results key stays the same) and passes it
+# as tsc_early_khz=. tsc=reliable keeps the clocksource watchdog, which
+# would judge the TSC against jiffies, from dropping it. LAB_CLOCK=bad
+# forces the fallback instead (tsc=unstable), to show that the lab calls
+# it a clock error, not a test failure.
+guest_clock() {
+	local khz=$BUILD/host/tsc-khz
+	mkdir -p "$BUILD/host"
+	[ "$khz" -nt "$LAB_TOP/scripts/host/tsc-khz.c" ] ||
+		run_logged "$LOGS/tsc-khz.log" gcc -O2 -Wall -Wextra -o "$khz" "$LAB_TOP/scripts/host/tsc-khz.c"
+	case ${LAB_CLOCK:-tsc} in
+	tsc) echo "tsc_early_khz=$(( ($("$khz") + 500) / 1000 * 1000 )) tsc=reliable" ;;
+	bad) echo "tsc=unstable" ;;
+	*) die "LAB_CLOCK=$LAB_CLOCK: tsc or bad" ;;
+	esac
+}

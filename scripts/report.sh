@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
 # Read what each kernel's guest reported and decide:
 #   scripts/report.sh VARIANT...
-# Merges the KTAP of the runs (a case counts as failed if any run failed it,
-# as skipped only if every run skipped it), scans dmesg, writes
-# build/results/summary.md and ends with "N passed, N failed, N skipped".
-# Exits non-zero on any failed case, a dirty dmesg or a missing result.
+# Checks that every program the guest ran finished (exit 0 or 1) with a
+# result for every case it planned, merges the KTAP of the runs (a case
+# counts as failed if any run failed it, as skipped only if every run
+# skipped it), holds the skips against scripts/expected-skips, scans dmesg,
+# checks the taint and the pin counters, writes build/results/summary.md
+# and ends with "N passed, N failed, N skipped".
+# Exits non-zero on any failed case, an unexpected or missing skip, an
+# incomplete run, a dirty dmesg, a taint or a missing result.
 . "$(dirname "$0")/lib.sh"
 
 RES=$BUILD/results
@@ -15,7 +19,14 @@ case $1 in
 *) SUM=$RES/summary.md ;;
 esac
 bad=0
-DIRTY='WARNING:|BUG:|Oops|KASAN|refcount_t:|list_add corruption|list_del corruption|general protection fault|Kernel panic|kmemleak:.*suspected|unreferenced object'
+# What a kernel prints when it goes wrong: WARN, BUG and BUG_ON (x86
+# prints "kernel BUG at" and "invalid opcode", without "Oops"), oopses and
+# exceptions, sanitizers, lockdep and hung-task reports ("INFO:"; one of
+# them turns lockdep off), RCU stalls, lockups, the OOM killer, a user
+# program's segfault, and the list and refcount checks.
+DIRTY='WARNING:|BUG:|kernel BUG at|invalid opcode|divide error|Oops|general protection fault|stack segment|double fault|Kernel panic|KASAN|UBSAN|KFENCE|INFO:|rcu.*stall|soft lockup|hard LOCKUP|blocked for more than|Out of memory|oom-kill|invoked oom-killer|segfault at|traps: |refcount_t:|list_add corruption|list_del corruption|kmemleak:.*suspected|unreferenced object|Call Trace:'
+# The skips each kernel is expected to have, with their reasons.
+SKIPS=$LAB_TOP/scripts/expected-skips
 
 for v in "$@"; do
 	tap=$RES/$v/results.tap
@@ -34,21 +45,82 @@ for v in "$@"; do
 		if (!(name in s)) order[n++] = name
 		rank["FAIL"] = 3; rank["PASS"] = 2; rank["SKIP"] = 1
 		if (st != "SKIP") reason = seen_out
-		if (!(name in s) || rank[st] > rank[s[name]]) { s[name] = st; r[name] = reason }
+		# Of the skips, the one of a run that had the device tells why.
+		rk = rank[st]
+		if (st == "SKIP" && reason !~ /^(not selected by MEDIA_USERPTR_ONLY|no .* device with the)/) rk = 1.5
+		if (!(name in s) || rk > rks[name]) { s[name] = st; r[name] = reason; rks[name] = rk }
 	}
 	END { for (i = 0; i < n; i++) printf "%s\t%s\t%s\n", order[i], s[order[i]], r[order[i]] }
 	' "$tap" >"$RES/$v/cases.tsv"
 	[ -s "$RES/$v/cases.tsv" ] || { say "$v: no test case reported"; bad=1; }
-	if grep -q '^# lab: exit [^01]' "$tap"; then
-		say "$v: a test run did not finish:"
-		grep '^# lab: exit' "$tap"
+	# Every program run ("# lab: run" to "# lab: exit"): exit 0 or 1 (a
+	# signal or a timeout is neither), its plan ("1..N") met by N results,
+	# and the harness' totals, where it prints them, equal to those.
+	if ! awk '
+	function fin(why) { printf "  %s: %s\n", run, why; err = 1 }
+	function close_run(rc) {
+		if (rc != "0" && rc != "1") fin("exit status " rc " (killed, crashed or timed out)")
+		if (plan < 0) fin("no plan (1..N)")
+		else if (got != plan) fin("planned " plan " cases, reported " got)
+		if (tot >= 0 && tot != got) fin("totals say " tot " cases, reported " got)
+		run = ""
+	}
+	{ sub(/\r$/, "") }
+	/^# lab: run / { if (run != "") close_run("missing"); run = substr($0, 8); plan = -1; got = 0; tot = -1; next }
+	/^# lab: exit / { if (run == "") { run = "?"; plan = 0 } close_run($4); next }
+	run != "" && /^1\.\.[0-9]+$/ { plan = substr($0, 4) + 0; next }
+	run != "" && /^(not )?ok [0-9]+/ { got++; next }
+	run != "" && /^# Totals: / {
+		tot = 0; n = split($0, w, /[ :]+/)
+		for (i = 3; i < n; i += 2) if (w[i] != "xfail" && w[i] != "xpass") tot += w[i + 1]
+	}
+	END { if (run != "") close_run("missing: the run never ended"); exit err }
+	' "$tap" >"$RES/$v/runs.err"; then
+		say "$v: a test program did not finish its run:"
+		cat "$RES/$v/runs.err"
+		bad=1
+	fi
+	if grep -q '^# lab: error' "$tap"; then
+		say "$v: the guest could not set up the tests:"
+		grep '^# lab: error' "$tap"
+		bad=1
+	fi
+	# Skips: exactly those scripts/expected-skips gives for this kernel. A
+	# case an entry names must skip, for the reason it gives; any other
+	# skip is unexpected.
+	k=${v%-debug}
+	if ! awk -F'\t' -v kernel="${k%%+*}" '
+	function glob(g) { gsub(/[.+^$(){}|\[\]\\]/, "\\\\&", g); gsub(/\*/, ".*", g); return "^" g "$" }
+	FILENAME ~ /expected-skips$/ {
+		if ($0 ~ /^#/ || NF < 4 || $1 != kernel) next
+		ec[m] = glob($2); er[m] = glob($3); en[m] = $2; m++; next
+	}
+	{
+		for (i = 0; i < m; i++) if ($1 ~ ec[i]) break
+		if (i < m) {
+			hit[i]++
+			if ($2 != "SKIP" || $3 !~ er[i]) { printf "  should have skipped: %s: %s %s\n", $1, $2, $3; err = 1 }
+		} else if ($2 == "SKIP") { printf "  unexpected skip: %s (%s)\n", $1, $3; err = 1 }
+	}
+	END {
+		for (i = 0; i < m; i++) if (!hit[i]) { printf "  no case is named %s\n", en[i]; err = 1 }
+		exit err
+	}' "$SKIPS" "$RES/$v/cases.tsv" >"$RES/$v/skips.err"; then
+		say "$v: the skips are not the expected ones (scripts/expected-skips):"
+		head -n 40 "$RES/$v/skips.err"
 		bad=1
 	fi
 	# Every pin of the whole run released: the counters balance.
 	pins=$(grep -m1 '^# lab: pins' "$tap" | tr -d '\r' || true)
 	read -r _ _ _ _ acq _ rel _ <<<"${pins:-x x x x ? x ?}"
-	if [ "$acq" = "?" ] || [ "$acq" != "$rel" ]; then
+	if ! [[ $acq =~ ^[0-9]+$ && $rel =~ ^[0-9]+$ ]] || [ "$acq" != "$rel" ]; then
 		say "$v: pins do not balance: ${pins:-no pin counters reported}"
+		bad=1
+	fi
+	# A taint without a line in dmesg is still a taint.
+	taint=$(sed -n 's/^# lab: tainted //p' "$tap" | tr -d '\r')
+	if [ "$taint" != 0 ]; then
+		say "$v: the kernel is tainted at the end of the run: ${taint:-not reported}"
 		bad=1
 	fi
 	if grep -Eq "$DIRTY" "$RES/$v/dmesg.log"; then
@@ -123,12 +195,12 @@ for v in "$@"; do tsvs+=("$RES/$v/cases.tsv"); done
 	table all "$@"
 } >"$SUM"
 
-# v4l2-compliance: baseline against patched, when both ran it.
+# v4l2-compliance: baseline against patched, whenever both booted with it.
 case " $* " in
 *" baseline "*" patched "*)
-	if [ -f "$RES/baseline/compliance.log" ] && [ -f "$RES/patched/compliance.log" ]; then
+	if [ "${COMPLIANCE:-1}" = 1 ]; then
 		if ! bash "$LAB_TOP/scripts/compliance.sh" baseline patched >"$RES/compliance.md"; then
-			say "v4l2-compliance: the patched kernel fails where the baseline does not:"
+			say "v4l2-compliance: the gate failed (see the problems column):"
 			bad=1
 		fi
 		cat "$RES/compliance.md"

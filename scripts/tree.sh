@@ -3,6 +3,8 @@
 #   baseline   the selftest only (no kernel patch)
 #   mediaonly  the media patches without the mm prerequisite
 #   patched    the whole series from patches/series
+#   K+NAME     kernel K with scripts/breaks/NAME.patch on top: a check
+#              broken on purpose, to see a test fail (LAB_BREAK=NAME)
 # Every branch ends with the selftest commit, made from the plain files in
 # tools/testing/selftests/media_userptr/. A branch is remade only when its
 # inputs changed. The branches are made in their own worktree, build/am, so
@@ -25,6 +27,13 @@ GIT=$(cd "$(git rev-parse --git-common-dir)" && pwd)
 # The patches of a variant, in series order, as paths.
 variant_patches() {
 	local p
+	case $1 in
+	*+*) variant_patches "${1%%+*}"
+		[ -f "$LAB_TOP/scripts/breaks/${1#*+}.patch" ] ||
+			die "no scripts/breaks/${1#*+}.patch"
+		printf '%s\n' "$LAB_TOP/scripts/breaks/${1#*+}.patch"
+		return 0 ;;
+	esac
 	[ "$1" != baseline ] || return 0
 	while read -r p; do
 		case $p in '' | '#'*) continue ;; esac

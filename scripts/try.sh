@@ -24,7 +24,7 @@ set +e
 timeout "${QEMU_TIMEOUT:-600}" qemu-system-x86_64 -accel tcg -cpu max -nodefaults \
 	-no-reboot -display none -m 2G -smp 2 \
 	-kernel "$OBJ/bzImage" -initrd "$OUT/initramfs.cpio.gz" \
-	-append "console=ttyS0 panic=-1 loglevel=4 tsc=reliable lab.mode=try lab.alloc=${TRY_ALLOC:-0}" \
+	-append "console=ttyS0 panic=-1 loglevel=4 $(guest_clock) lab.mode=try lab.alloc=${TRY_ALLOC:-0}" \
 	-serial "file:$OUT/console.log" -serial "file:$OUT/out.log" \
 	-serial "file:$OUT/dmesg.log" -serial null \
 	-device isa-debug-exit,iobase=0xf4,iosize=0x04 >"$OUT/qemu.out" 2>&1
