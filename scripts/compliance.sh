@@ -25,7 +25,7 @@ done
 awk -v B="$b" -v P="$p" -F'\t' '
 FILENAME ~ /compliance.known$/ { if ($0 !~ /^#/ && NF >= 3) known[$1] = known[$1] "|" $2; next }
 FNR == 1 { k = (FILENAME ~ ("/" B "/")) ? B : P }
-{ gsub(/\033\[[0-9;]*m/, "") }
+{ gsub(/\033\[[0-9;]*m/, ""); sub(/\r$/, "") }
 /^# compliance: end/ { next }
 /^# compliance: exit / { split($0, w, " "); rc[cur] = w[4]; next }
 /^# compliance: / {

@@ -33,6 +33,8 @@ for v in "$@"; do
 	[ -s "$tap" ] || die "$v: no results ($tap)"
 	# name status reason, one line per case, merged over the runs
 	awk '
+	# The serial port ends lines with CR LF.
+	{ sub(/\r$/, "") }
 	# The harness names a case on its "#  RUN" line; its "ok" line may not.
 	/^#  RUN / { cur = $3; seen_out = ""; next }
 	/^# outcome: / { o = substr($0, 12); seen_out = seen_out (seen_out == "" ? "" : ", ") o; next }
@@ -90,6 +92,7 @@ for v in "$@"; do
 	# skip is unexpected.
 	k=${v%-debug}
 	if ! awk -F'\t' -v kernel="${k%%+*}" '
+	BEGIN { m = 0 }
 	function glob(g) { gsub(/[.+^$(){}|\[\]\\]/, "\\\\&", g); gsub(/\*/, ".*", g); return "^" g "$" }
 	FILENAME ~ /expected-skips$/ {
 		if ($0 ~ /^#/ || NF < 4 || $1 != kernel) next
