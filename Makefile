@@ -13,6 +13,8 @@
 #   make clock-soak  20 boots of baseline and patched, v4l2-compliance on
 #                 vim2m, counting clock errors and unknown failures
 #                 (SOAK_LOAD=1: with a kernel build running meanwhile)
+#   make seen-to-fail  break the lab on purpose, each way, and check that it
+#                 fails and says why (build/seen-to-fail/results.md)
 #   make deps     install the Debian packages the lab needs
 #   make clean    remove build/ (the ccache stays in ~/.cache/ccache)
 #
@@ -26,7 +28,7 @@
 
 SHELL := /bin/bash
 
-.PHONY: run check ci deps clean lint series bench clock-soak
+.PHONY: run check ci deps clean lint series bench clock-soak seen-to-fail
 
 run:
 	@bash scripts/lab.sh run
@@ -42,6 +44,9 @@ series:
 
 bench:
 	@bash scripts/bench.sh
+
+seen-to-fail:
+	@bash scripts/seen-to-fail.sh $(CASES)
 
 clock-soak:
 	@bash scripts/clock-soak.sh $(SOAK_BOOTS)

@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Break the lab on purpose, one way at a time, and check that it fails, and
+# says why:
+#   scripts/seen-to-fail.sh [NAME...]      (make seen-to-fail; default: all)
+# Each run is a make run or make check with what is not needed turned off,
+# so that it takes a minute or two; its output is in
+# build/seen-to-fail/<name>.log and build/seen-to-fail/results.md has the
+# table. Fails if a broken run passes, or fails without the expected words.
+. "$(dirname "$0")/lib.sh"
+
+OUT=$BUILD/seen-to-fail
+mkdir -p "$OUT"
+quick="COMPLIANCE=0 STRESS=0 MM_TESTS=0"
+# "failed: RE": a case matching RE in a kernel's list of failed cases (a
+# skip would not do)
+failed_thp='failed: ^  userptr\.[a-z_]*\.shmem_thp_private$'
+# name <TAB> what breaks <TAB> the command's environment and target <TAB>
+# what the output must say (an extended regular expression, or "failed: RE")
+cases="kill	the test program dies of SIGSEGV mid-run	LAB_INJECT=kill $quick run	exit status 139
+bug	a kernel BUG() (x86 prints no Oops)	LAB_INJECT=bug $quick run	dmesg is dirty
+taint	a taint with no line in dmesg	LAB_INJECT=taint $quick run	tainted at the end of the run: 512
+nodmasg	vivid loaded without its dma-sg instances	LAB_INJECT=nodmasg $quick run	unexpected skip: userptr.vivid_cap_dma_sg
+nothp	tmpfs that cannot PMD-map the pagecache THP (huge=never)	LAB_INJECT=nothp $quick run	$failed_thp
+nopmdguard	patch 1's do_set_pmd() guard removed, with patch 4	LAB_BREAK=nopmdguard $quick run	$failed_thp
+compliance	v4l2-compliance cannot open its node	LAB_INJECT=compliance LAB_NODES=vim2m STRESS=0 MM_TESTS=0 MM_AB=0 UPSTREAM=0 check	no Total line
+clock	the guest's clock falls back to jiffies	LAB_CLOCK=bad $quick run	lab error, not a test result: the guest's clocksource"
+
+want=" $* "
+{
+	echo "| what breaks | command | what the lab said | time |"
+	echo "|---|---|---|---|"
+} >"$OUT/results.md"
+bad=0
+while IFS='	' read -r name what cmd expect; do
+	[ "$want" = "  " ] || case $want in *" $name "*) ;; *) continue ;; esac
+	t=$(date +%s)
+	# shellcheck disable=SC2086
+	if env RETEST=1 ALLOW_DIRTY=1 ${cmd% *} make -C "$LAB_TOP" "${cmd##* }" >"$OUT/$name.log" 2>&1; then
+		say "$name: the lab passed although $what"
+		bad=1
+		continue
+	fi
+	case $expect in
+	"failed: "*)
+		said=$(awk -v re="${expect#failed: }" '
+			/: failed cases:$/ { infail = 1; next }
+			infail && /^  / { if ($0 ~ re) { print "failed:" $0; exit } next }
+			{ infail = 0 }' "$OUT/$name.log") ;;
+	*) said=$(grep -Eo -m1 "$expect.*" "$OUT/$name.log" | cut -c1-160 || true) ;;
+	esac
+	if [ -z "$said" ]; then
+		say "$name: the lab failed, but without \"$expect\"; see $OUT/$name.log"
+		bad=1
+		continue
+	fi
+	say "$name: failed as it must ($(( $(date +%s) - t ))s): $said"
+	# shellcheck disable=SC2016
+	printf '| %s | `make %s` | %s | %ss |\n' "$what" "$cmd" "$said" $(( $(date +%s) - t )) >>"$OUT/results.md"
+done <<<"$cases"
+[ "$bad" = 0 ]
