@@ -2,7 +2,7 @@
 # Boot the baseline and the patched kernel in turn, N boots in all, each
 # running v4l2-compliance -s on the vim2m nodes only (where a jiffies clock
 # broke "Requests"), and count clock errors and failures that
-# scripts/compliance.known does not list:
+# scripts/compliance.known-6.1 does not list:
 #   scripts/clock-soak.sh [N]        (default 20; make clock-soak)
 # SOAK_LOAD=1 keeps the host busy meanwhile, on purpose: a kernel build of
 # the baseline tree without ccache, over and over, on all cores. LAB_CLOCK=bad
@@ -49,13 +49,13 @@ for i in $(seq 1 "$n"); do
 	fi
 	# the failures of this boot that the known list lacks
 	new=$(awk -F'\t' '
-		FILENAME ~ /compliance.known$/ { if ($0 !~ /^#/) known[$1 "\t" $2] = 1; next }
+		FILENAME ~ /compliance.known-6.1$/ { if ($0 !~ /^#/) known[$1 "\t" $2] = 1; next }
 		/^# compliance: [^e]/ { split($0, w, " "); node = w[3] }
 		/^[ \t]*test .*: FAIL/ { t = $0; sub(/^[ \t]*test /, "", t); sub(/: FAIL.*/, "", t)
 			if (!((node "\t" t) in known)) print node ": " t }
 		/^Total for / { tot++ }
 		END { if (tot != 3) print "only " tot + 0 " of 3 vim2m nodes reported a total" }
-	' "$LAB_TOP/scripts/compliance.known" "$res/compliance.log")
+	' "$LAB_TOP/scripts/compliance.known-6.1" "$res/compliance.log")
 	if [ -n "$new" ]; then
 		unknown=$((unknown + 1))
 		say "boot $i ($v): $(echo "$new" | tr '\n' ';')"

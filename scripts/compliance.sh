@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # The v4l2-compliance gate:
-#   scripts/compliance.sh BASELINE PATCHED
+#   scripts/compliance.sh BASELINE PATCHED     (two kernels of one tree)
+#   scripts/compliance.sh KERNEL               (one kernel on its own)
 # Reads build/results/<kernel>/compliance.log (one v4l2-compliance -s run
-# per node) and prints, as Markdown, each node's totals and failures on both
-# kernels. It fails when:
+# per node) and prints, as Markdown, each node's totals and failures. The
+# known failures are those of the kernel's tree, in
+# scripts/compliance.known-<tree>. It fails when:
 # - a node's run has no "Total for" line, or an exit status that does not
 #   agree with its failure count (v4l2-compliance crashed or could not open
 #   the device);
-# - a node fails a test that scripts/compliance.known does not list for it,
-#   or passes one that the list says fails (the list is the whole truth);
+# - a node fails a test that the known list does not give for it, or passes
+#   one that the list says fails (the list is the whole truth);
 # - a node of the baseline is missing on the patched kernel (vivid nodes are
 #   the same device whatever their allocator; vim2m counts per allocator);
 # - a node runs a different number of tests, or succeeds in fewer, than the
@@ -16,15 +18,24 @@
 . "$(dirname "$0")/lib.sh"
 
 RES=$BUILD/results
-b=$1 p=$2
+b=$1 p=${2:-$1}
 for v in "$b" "$p"; do
 	grep -q '^# compliance: end' "$RES/$v/compliance.log" 2>/dev/null ||
 		die "$v: no complete v4l2-compliance result ($RES/$v/compliance.log)"
 done
 
-awk -v B="$b" -v P="$p" -F'\t' '
-FILENAME ~ /compliance.known$/ { if ($0 !~ /^#/ && NF >= 3) known[$1] = known[$1] "|" $2; next }
-FNR == 1 { k = (FILENAME ~ ("/" B "/")) ? B : P }
+kb=$LAB_TOP/scripts/compliance.known-$(variant_tree "$b")
+kp=$LAB_TOP/scripts/compliance.known-$(variant_tree "$p")
+knowns=("$kb")
+[ "$kp" = "$kb" ] || knowns+=("$kp")
+logs=("$RES/$b/compliance.log")
+[ "$p" = "$b" ] || logs+=("$RES/$p/compliance.log")
+awk -v B="$b" -v P="$p" -v KB="$kb" -v KP="$kp" -F'\t' '
+FILENAME == KB || FILENAME == KP {
+	if ($0 !~ /^#/ && NF >= 3) known[FILENAME == KB ? B : P, $1] = known[FILENAME == KB ? B : P, $1] "|" $2
+	next
+}
+FNR == 1 { k = (FILENAME ~ ("/" P "/")) ? P : B }
 { gsub(/\033\[[0-9;]*m/, ""); sub(/\r$/, "") }
 /^# compliance: end/ { next }
 /^# compliance: exit / { split($0, w, " "); rc[cur] = w[4]; next }
@@ -53,7 +64,8 @@ function check(c,   m, f, j, kn, e) {
 	if (tot[c] == "") return "no Total line (exit " rc[c] "): v4l2-compliance did not run to the end"
 	if (rc[c] == "" || (rc[c] == 0) != (nfail[c] == 0) || rc[c] > 1)
 		return "exit status " rc[c] " with " nfail[c] " failures"
-	e = ""; kn = known[lab[c]]
+	split(c, kc, SUBSEP)
+	e = ""; kn = known[kc[1], lab[c]]
 	m = split(fails[c], f, "|")
 	for (j = 2; j <= m; j++) if (!has(kn, f[j])) e = e "|" f[j]
 	if (e != "") e = "fails, not in compliance.known: " show(e)
@@ -62,14 +74,19 @@ function check(c,   m, f, j, kn, e) {
 	return e
 }
 END {
-	print "| node | " B " | " P " | problems |"
-	print "|---|---|---|---|"
+	if (B == P) { print "| node | " B " | problems |"; print "|---|---|---|" }
+	else { print "| node | " B " | " P " | problems |"; print "|---|---|---|---|" }
 	bad = 0
 	for (i = 0; i < n; i++) {
 		dev = order[i]; bc = B SUBSEP dev; pc = P SUBSEP dev; pr = ""
 		eb = check(bc); ep = check(pc)
 		if (eb != "") pr = B ": " eb
 		if (ep != "") pr = pr (pr == "" ? "" : "; ") P ": " ep
+		if (B == P) {
+			if (eb != "") bad = 1
+			printf "| %s | %s | %s |\n", dev, lab[bc] ": " tot[bc], eb == "" ? "none" : eb
+			continue
+		}
 		if ((bc in seen) && !(pc in seen)) pr = pr (pr == "" ? "" : "; ") "missing on " P
 		if ((bc in seen) && (pc in seen) && pr == "") {
 			if (ntot[pc] != ntot[bc]) pr = "ran " ntot[pc] " tests, " B " ran " ntot[bc]
@@ -86,12 +103,14 @@ END {
 			, pr == "" ? "none" : pr
 	}
 	print ""
-	print "Failing tests, all of them listed with their cause in scripts/compliance.known:"
+	print "Failing tests, each listed with its cause in " (B == P ? KB : KB " and " KP) ":"
 	print ""
 	for (i = 0; i < n; i++) {
 		pc = P SUBSEP order[i]; bc = B SUBSEP order[i]
-		if (fails[pc] != "" || fails[bc] != "")
+		if (B == P && fails[bc] != "") print "- " order[i] ": " show(fails[bc])
+		else if (B != P && (fails[pc] != "" || fails[bc] != ""))
 			print "- " order[i] ": " P ": " show(fails[pc]) "; " B ": " show(fails[bc])
 	}
+	if (n == 0) { print "no v4l2-compliance run at all"; bad = 1 }
 	exit bad
-}' "$LAB_TOP/scripts/compliance.known" "$RES/$b/compliance.log" "$RES/$p/compliance.log"
+}' "${knowns[@]}" "${logs[@]}"

@@ -2,7 +2,7 @@
 # Install the Debian packages the lab needs, where they are missing.
 . "$(dirname "$0")/lib.sh"
 
-PKGS="linux-source-6.1 gcc make bc bison flex libelf-dev libssl-dev cpio xz-utils
+PKGS="linux-source-6.1 linux-source-6.12 gcc make bc bison flex libelf-dev libssl-dev cpio xz-utils
 ccache qemu-system-x86 busybox-static v4l-utils shellcheck git git-email kmod sparse"
 missing=""
 for p in $PKGS; do

@@ -1,34 +1,46 @@
 #!/usr/bin/env bash
 # Build the guest's initramfs for one kernel variant:
-#   scripts/initramfs.sh baseline|mediaonly|patched
-# It holds busybox-static, the statically linked selftest, the kernel's
+#   scripts/initramfs.sh baseline|mediaonly|patched|upstream[-debug]
+# It holds busybox-static, the statically linked selftest, the mm
+# selftests of the kernel's tree, the lab's guest programs, the kernel's
 # modules and /init. Output: build/obj/<variant>/initramfs.cpio.gz
 . "$(dirname "$0")/lib.sh"
 
 v=$1
-AM=$BUILD/am
+T=$(variant_tree "${v%-debug}")
+AM=$(am_dir "$T")
 OBJ=$BUILD/obj/$v
 ST=$BUILD/selftest
+TST=$ST/$T
 ROOT=$BUILD/initramfs/$v
-
-# The selftest and the exit helper are built once, statically. The selftest
-# is built in-tree, from the patched branch (all branches carry the same one).
-if [ ! -x "$ST/media_userptr_test" ] ||
-	[ -n "$(find "$LAB_TOP/tools/testing/selftests/media_userptr" -newer "$ST/media_userptr_test")" ]; then
-	mkdir -p "$ST"
-	git -C "$AM" checkout -q -f --detach patched
-	run_logged "$LOGS/selftest.log" make -C "$AM/tools/testing/selftests/media_userptr" \
-		OUTPUT="$ST" LDFLAGS=-static
+# The branch the tree's selftests are built from (all of a tree's branches
+# carry the same media_userptr test), and where its mm selftests live.
+if [ "$T" = 6.1 ]; then
+	branch=patched MMDIR=vm
+else
+	branch=upstream MMDIR=mm
 fi
-# The mm selftests of scripts/guest/mmtests, built statically from the tree.
-mapfile -t VMT < <(grep -v '^#' "$LAB_TOP/scripts/guest/mmtests" |
+
+# The selftests are built once per tree, statically, in-tree.
+if [ ! -x "$TST/media_userptr_test" ] ||
+	[ -n "$(find "$LAB_TOP/tools/testing/selftests/media_userptr" -newer "$TST/media_userptr_test")" ]; then
+	mkdir -p "$TST"
+	git -C "$AM" checkout -q -f --detach "$branch"
+	run_logged "$LOGS/selftest-$T.log" make -C "$AM/tools/testing/selftests/media_userptr" \
+		OUTPUT="$TST" LDFLAGS=-static
+fi
+# The mm selftests of scripts/guest/mmtests-<tree>, built statically from
+# the tree, against its own uapi headers.
+MMTESTS=$LAB_TOP/scripts/guest/mmtests-$T
+mapfile -t VMT < <(grep -v '^#' "$MMTESTS" |
 	awk -F'\t+' 'NF > 1 { split($2, w, " "); sub("^./", "", w[1]); print w[1] }' | sort -u)
 for t in "${VMT[@]}"; do
-	[ -x "$ST/vm/$t" ] && continue
-	git -C "$AM" checkout -q -f --detach patched
-	mkdir -p "$ST/vm"
-	run_logged "$LOGS/vm-selftests.log" make -C "$AM/tools/testing/selftests/vm" \
-		OUTPUT="$ST/vm" LDFLAGS=-static "${VMT[@]/#/$ST/vm/}"
+	[ -x "$TST/mm/$t" ] && continue
+	git -C "$AM" checkout -q -f --detach "$branch"
+	[ "$T" = 6.1 ] || run_logged "$LOGS/headers-$T.log" make -C "$AM" headers
+	mkdir -p "$TST/mm"
+	run_logged "$LOGS/mm-selftests-$T.log" make -C "$AM/tools/testing/selftests/$MMDIR" \
+		OUTPUT="$TST/mm" LDFLAGS=-static "${VMT[@]/#/$TST/mm/}"
 	break
 done
 # The lab's own guest programs (lab-exit, stress, fuzz, bench): the ones
@@ -44,13 +56,13 @@ rm -rf "$ROOT"
 mkdir -p "$ROOT"/{bin,sbin,proc,sys,dev,tmp,mnt,lib/modules,kselftest/media_userptr}
 cp /bin/busybox "$ROOT/bin/busybox"
 for c in "${PROGS[@]}"; do cp "$ST/$(basename "$c" .c)" "$ROOT/bin/"; done
-cp "$ST/media_userptr_test" "$LAB_TOP/tools/testing/selftests/media_userptr/settings" \
+cp "$TST/media_userptr_test" "$LAB_TOP/tools/testing/selftests/media_userptr/settings" \
 	"$ROOT/kselftest/media_userptr/"
 cp -a "$OBJ/modroot/lib/modules/." "$ROOT/lib/modules/"
 install -m 0755 "$LAB_TOP/scripts/guest/init" "$ROOT/init"
 mkdir -p "$ROOT/mm"
-for t in "${VMT[@]}"; do cp "$ST/vm/$t" "$ROOT/mm/"; done
-cp "$LAB_TOP/scripts/guest/mmtests" "$ROOT/mm/"
+for t in "${VMT[@]}"; do cp "$TST/mm/$t" "$ROOT/mm/"; done
+cp "$MMTESTS" "$ROOT/mm/mmtests"
 mkdir -p "$ROOT/etc"
 
 # v4l2-compliance and v4l2-ctl from Debian's v4l-utils, with the shared

@@ -1,22 +1,26 @@
 #!/usr/bin/env bash
 # Configure and build one kernel variant out of tree, with ccache:
-#   scripts/kernel.sh baseline|mediaonly|patched|bisect[-debug]
+#   scripts/kernel.sh baseline|mediaonly|patched|upstream|bisect[-debug]
 # (bisect builds the commit that the "bisect" branch points to; a -debug
-# variant adds scripts/debug.config to the same branch.)
+# variant adds scripts/debug.config to the same branch.) The variant's tree
+# (scripts/lib.sh) gives the source and scripts/lab-<tree>.config.
 # The objects live in build/obj/<variant>. A variant built for the first time
-# starts from a copy of the baseline's objects, so only what its patches
-# touch is compiled again. Output: build/obj/<variant>/{bzImage,modroot}.
+# starts from a copy of the objects of its tree's first kernel (the
+# baseline on 6.1), so only what its patches touch is compiled again.
+# Output: build/obj/<variant>/{bzImage,modroot}.
 . "$(dirname "$0")/lib.sh"
 
 v=$1
 branch=${v%-debug}
-TREE=$BUILD/linux
+T=$(variant_tree "$branch")
+TREE=$(tree_dir "$T")
 OBJ=$BUILD/obj/$v
-FRAGS="$LAB_TOP/tools/testing/selftests/media_userptr/config $LAB_TOP/scripts/lab.config $LAB_TOP/scripts/mm.config"
-seed=$BUILD/obj/baseline
+FRAGS="$LAB_TOP/tools/testing/selftests/media_userptr/config $LAB_TOP/scripts/lab.config $LAB_TOP/scripts/lab-$T.config $LAB_TOP/scripts/mm.config"
+first=$(tree_variants "$T")
+seed=$BUILD/obj/${first%% *}
 if [ "$branch" != "$v" ]; then
 	FRAGS="$FRAGS $LAB_TOP/scripts/debug.config"
-	seed=$BUILD/obj/baseline-debug
+	seed=$seed-debug
 fi
 [ -z "${KCONFIG_EXTRA:-}" ] || FRAGS="$FRAGS $KCONFIG_EXTRA"
 

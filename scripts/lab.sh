@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The lab's front door, called by the Makefile:
 #   scripts/lab.sh run     build the patched kernel, boot it, run the tests
-#   scripts/lab.sh check   the same on the baseline and the patched kernel,
-#                          asserting both; MM_AB=1 adds the media-only kernel
+#   scripts/lab.sh check   the same on the baseline, media-only, patched and
+#                          upstream kernels, asserting each (MM_AB=0 leaves
+#                          out the media-only kernel, UPSTREAM=0 the 6.12 one)
 # KERNEL_DEBUG=1 builds and tests the same kernels with KASAN, DEBUG_VM,
 # lockdep, DEBUG_ATOMIC_SLEEP and kmemleak (scripts/debug.config), named
 # <kernel>-debug, without v4l2-compliance.
@@ -12,37 +13,58 @@ mode=${1:-run}
 case $mode in
 run) variants="patched" ;;
 check) variants="baseline patched"
-	[ "${MM_AB:-1}" = 0 ] || variants="baseline mediaonly patched" ;;
+	[ "${MM_AB:-1}" = 0 ] || variants="baseline mediaonly patched"
+	[ "${UPSTREAM:-1}" = 0 ] || variants="$variants upstream" ;;
 *) die "usage: $0 run|check" ;;
 esac
-# LAB_BREAK=NAME: the patched kernel with scripts/breaks/NAME.patch on top,
-# alone, to see a check fail.
+# LAB_BREAK=NAME (or KERNEL+NAME, default patched): that kernel with
+# scripts/breaks/NAME.patch on top, alone, to see a check fail.
 if [ -n "${LAB_BREAK:-}" ]; then
-	variants="patched+$LAB_BREAK"
-	export VARIANTS="baseline mediaonly patched $variants"
+	case $LAB_BREAK in
+	*+*) variants=$LAB_BREAK ;;
+	*) variants="patched+$LAB_BREAK" ;;
+	esac
 fi
-base=baseline
+# The trees these kernels come from, and each tree's branches to make.
+trees=""
+for v in $variants; do
+	t=$(variant_tree "$v")
+	case " $trees " in *" $t "*) ;; *) trees="$trees $t" ;; esac
+done
 if [ "${KERNEL_DEBUG:-0}" = 1 ]; then
 	variants="${variants// /-debug }-debug"
-	base=baseline-debug
 	export COMPLIANCE=0
 fi
 
 phase deps bash "$LAB_TOP/scripts/deps.sh"
-phase source bash "$LAB_TOP/scripts/source.sh"
-say "source: $(cat "$BUILD/linux/.git/lab-origin")"
-phase tree bash "$LAB_TOP/scripts/tree.sh"
-# The baseline is built first in any case: the other kernels start from its
-# objects.
-phase "build $base" bash "$LAB_TOP/scripts/kernel.sh" "$base"
+built=" "
+for t in $trees; do
+	phase "source $t" bash "$LAB_TOP/scripts/source.sh" "$t"
+	say "source $t: $(cat "$(tree_dir "$t")/.git/lab-origin")"
+	# the tree's usual branches, and any broken one asked for
+	breaks=$(for v in $variants; do
+		v=${v%-debug}
+		case $v in *+*) [ "$(variant_tree "$v")" != "$t" ] || echo "$v" ;; esac
+	done)
+	# shellcheck disable=SC2046,SC2086
+	phase "tree $t" bash "$LAB_TOP/scripts/tree.sh" "$t" $(tree_variants "$t") $breaks
+	# The tree's first kernel is built first in any case: the others
+	# start from its objects.
+	first=$(tree_variants "$t")
+	first=${first%% *}
+	[ "${KERNEL_DEBUG:-0}" = 1 ] && first=$first-debug
+	phase "build $first" bash "$LAB_TOP/scripts/kernel.sh" "$first"
+	built="$built$first "
+done
 for v in $variants; do
-	[ "$v" = "$base" ] || phase "build $v" bash "$LAB_TOP/scripts/kernel.sh" "$v"
+	case $built in *" $v "*) continue ;; esac
+	phase "build $v" bash "$LAB_TOP/scripts/kernel.sh" "$v"
 done
 for v in $variants; do
 	phase "initramfs $v" bash "$LAB_TOP/scripts/initramfs.sh" "$v"
-	# v4l2-compliance, the mm selftests, stress and fuzz run on the
-	# baseline and the patched kernel only: the media-only kernel is
-	# there to show stale pins, which stress would report as well.
+	# v4l2-compliance, the mm selftests, stress and fuzz run on every
+	# kernel but the media-only one: it is there to show stale pins,
+	# which stress would report as well.
 	case $v in
 	mediaonly*)
 		COMPLIANCE=0 MM_TESTS=0 STRESS=0 phase "boot $v" bash "$LAB_TOP/scripts/boot.sh" "$v" ;;

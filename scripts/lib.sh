@@ -78,3 +78,27 @@ guest_clock() {
 	*) die "LAB_CLOCK=$LAB_CLOCK: tsc or bad" ;;
 	esac
 }
+
+# The kernel trees. "6.1": Debian's linux-source-6.1 (or KSRC), where the
+# series goes. "6.12": Debian's linux-source-6.12 (or KSRC_UPSTREAM), the
+# nearest tree to mainline here, for the "upstream" kernels.
+# variant_tree VARIANT: the tree a kernel variant is built from.
+variant_tree() {
+	case $1 in
+	upstream*) echo 6.12 ;;
+	*) echo 6.1 ;;
+	esac
+}
+# tree_dir TREE, am_dir TREE: its source (the kernels are built from it)
+# and its worktree (where the branches are made).
+tree_dir() {
+	if [ "$1" = 6.1 ]; then echo "$BUILD/linux"; else echo "$BUILD/linux-$1"; fi
+}
+am_dir() {
+	if [ "$1" = 6.1 ]; then echo "$BUILD/am"; else echo "$BUILD/am-$1"; fi
+}
+# tree_variants TREE: its kernels, the first one built first (the others
+# start from its objects).
+tree_variants() {
+	if [ "$1" = 6.1 ]; then echo "baseline mediaonly patched"; else echo upstream; fi
+}

@@ -1,14 +1,23 @@
 #!/usr/bin/env bash
-# Get the kernel source into build/linux as a git repository whose first
-# commit, on branch "base", is the untouched source.
+# Get one kernel tree's source into its directory (build/linux for 6.1,
+# build/linux-6.12 for 6.12) as a git repository whose first commit, on
+# branch "base", is the untouched source:
+#   scripts/source.sh [6.1|6.12]
 #
-# Default: Debian's linux-source-6.1 tarball. KSRC=/path: the user's own
-# 6.1.y tree, git or plain; it is only read, never changed.
+# Default: Debian's linux-source-<tree> tarball. KSRC=/path (6.1) or
+# KSRC_UPSTREAM=/path (6.12): the user's own tree, git or plain; it is
+# only read, never changed.
 . "$(dirname "$0")/lib.sh"
 
-TREE=$BUILD/linux
-TARBALL=${TARBALL:-/usr/src/linux-source-6.1.tar.xz}
-KSRC=${KSRC:-}
+T=${1:-6.1}
+TREE=$(tree_dir "$T")
+if [ "$T" = 6.1 ]; then
+	TARBALL=${TARBALL:-/usr/src/linux-source-6.1.tar.xz}
+	KSRC=${KSRC:-}
+else
+	TARBALL=/usr/src/linux-source-$T.tar.xz
+	KSRC=${KSRC_UPSTREAM:-}
+fi
 
 # The key names the source; the base commit is rebuilt only when it changes.
 if [ -n "$KSRC" ]; then
@@ -24,9 +33,9 @@ if [ -n "$KSRC" ]; then
 	fi
 	key=$(printf '%s' "$origin" | sha256sum | cut -c1-16)
 else
-	[ -f "$TARBALL" ] || die "$TARBALL is missing: install Debian's linux-source-6.1 (make deps)"
+	[ -f "$TARBALL" ] || die "$TARBALL is missing: install Debian's linux-source-$T (make deps)"
 	sha=$(sha256sum "$TARBALL" | cut -d' ' -f1)
-	origin="debian linux-source-6.1 $(dpkg-query -W -f='${Version}' linux-source-6.1 2>/dev/null || echo '?') $TARBALL sha256:$sha"
+	origin="debian linux-source-$T $(dpkg-query -W -f='${Version}' "linux-source-$T" 2>/dev/null || echo '?') $TARBALL sha256:$sha"
 	key=${sha:0:16}-v2
 fi
 
@@ -46,8 +55,8 @@ fi
 
 version=$(make -s -C "$TREE" kernelversion 2>/dev/null)
 case $version in
-6.1.*) ;;
-*) die "the series is for Linux 6.1.y, but the source is $version" ;;
+"$T".*) ;;
+*) die "this tree must be Linux $T.y, but the source is $version" ;;
 esac
 
 cd "$TREE"

@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
-# Make one branch per kernel in build/linux, each on top of "base":
+# Make one branch per kernel in a tree's repository, each on top of "base":
+#   scripts/tree.sh [TREE [VARIANT...]]     (default: 6.1 and its kernels)
+# On 6.1 (build/linux):
 #   baseline   the selftest only (no kernel patch)
 #   mediaonly  the media patches without the mm prerequisite
 #   patched    the whole series from patches/series
+# On 6.12 (build/linux-6.12):
+#   upstream   what mainline still needs, from patches/mainline/series
 #   K+NAME     kernel K with scripts/breaks/NAME.patch on top: a check
 #              broken on purpose, to see a test fail (LAB_BREAK=NAME)
 # Every branch ends with the selftest commit, made from the plain files in
@@ -12,8 +16,10 @@
 # where the branches differ.
 . "$(dirname "$0")/lib.sh"
 
-TREE=$BUILD/linux
-AM=$BUILD/am
+T=${1:-6.1}
+[ $# = 0 ] || shift
+TREE=$(tree_dir "$T")
+AM=$(am_dir "$T")
 SELFTEST=tools/testing/selftests/media_userptr
 [ -d "$TREE/.git" ] || die "no source tree: run scripts/source.sh first"
 if [ ! -e "$AM/.git" ]; then
@@ -35,15 +41,17 @@ variant_patches() {
 		return 0 ;;
 	esac
 	[ "$1" != baseline ] || return 0
+	local dir=$LAB_TOP/patches
+	[ "$1" != upstream ] || dir=$LAB_TOP/patches/mainline
 	while read -r p; do
 		case $p in '' | '#'*) continue ;; esac
-		[ -f "$LAB_TOP/patches/$p" ] || die "patches/series names $p, which is missing"
+		[ -f "$dir/$p" ] || die "$dir/series names $p, which is missing"
 		if [ "$1" = mediaonly ] &&
-			grep -qE '^Subject: \[PATCH[^]]*\] mm[:/]' "$LAB_TOP/patches/$p"; then
+			grep -qE '^Subject: \[PATCH[^]]*\] mm[:/]' "$dir/$p"; then
 			continue
 		fi
-		printf '%s\n' "$LAB_TOP/patches/$p"
-	done <"$LAB_TOP/patches/series"
+		printf '%s\n' "$dir/$p"
+	done <"$dir/series"
 }
 
 # The selftest's files, as paths relative to its directory.
@@ -97,6 +105,8 @@ make_branch() {
 	say "branch $v: $(git rev-list --count base.."$v") commits on $(cat "$GIT/lab-version")"
 }
 
-for v in ${VARIANTS:-baseline mediaonly patched}; do
+# shellcheck disable=SC2046
+[ $# -gt 0 ] || set -- $(tree_variants "$T")
+for v in "$@"; do
 	make_branch "$v"
 done
