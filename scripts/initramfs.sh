@@ -21,13 +21,18 @@ else
 	branch=upstream MMDIR=mm
 fi
 
-# The selftests are built once per tree, statically, in-tree.
-if [ ! -x "$TST/media_userptr_test" ] ||
-	[ -n "$(find "$LAB_TOP/tools/testing/selftests/media_userptr" -newer "$TST/media_userptr_test")" ]; then
+# The selftests are built once per tree, statically, in-tree, and again
+# whenever the branch's copy of media_userptr changes: the key is its git
+# tree, not a file time, which an edit made while the branch was being
+# made would defeat.
+stkey=$(git -C "$AM" rev-parse "$branch:tools/testing/selftests/media_userptr")
+if [ ! -x "$TST/media_userptr_test" ] || [ "$(cat "$TST/media_userptr_test.key" 2>/dev/null)" != "$stkey" ]; then
 	mkdir -p "$TST"
 	git -C "$AM" checkout -q -f --detach "$branch"
+	rm -f "$TST/media_userptr_test"
 	run_logged "$LOGS/selftest-$T.log" make -C "$AM/tools/testing/selftests/media_userptr" \
 		OUTPUT="$TST" LDFLAGS=-static
+	echo "$stkey" >"$TST/media_userptr_test.key"
 fi
 # The mm selftests of scripts/guest/mmtests-<tree>, built statically from
 # the tree, against its own uapi headers.
