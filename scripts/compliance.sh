@@ -32,7 +32,9 @@ logs=("$RES/$b/compliance.log")
 [ "$p" = "$b" ] || logs+=("$RES/$p/compliance.log")
 awk -v B="$b" -v P="$p" -v KB="$kb" -v KP="$kp" -F'\t' '
 FILENAME == KB || FILENAME == KP {
-	if ($0 !~ /^#/ && NF >= 3) known[FILENAME == KB ? B : P, $1] = known[FILENAME == KB ? B : P, $1] "|" $2
+	if ($0 ~ /^#/ || NF < 3) next
+	if (FILENAME == KB) known[B, $1] = known[B, $1] "|" $2
+	if (FILENAME == KP) known[P, $1] = known[P, $1] "|" $2
 	next
 }
 FNR == 1 { k = (FILENAME ~ ("/" P "/")) ? P : B }

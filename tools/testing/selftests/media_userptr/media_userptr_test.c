@@ -904,6 +904,12 @@ FIXTURE(userptr) {
 	bool contig;			/* dma-contig */
 	int nstill;			/* vivid: vivid_still_ctrls[] set */
 	__s32 still[ARRAY_SIZE(vivid_still_ctrls)];	/* their values before */
+	/*
+	 * A SKIP() so far: the harness of Linux 6.1 runs the test body after
+	 * a setup that skipped (later ones stop there), and the two have no
+	 * field in common that tells.
+	 */
+	bool skipped;
 };
 
 FIXTURE_VARIANT(userptr) {
@@ -1141,16 +1147,20 @@ FIXTURE_SETUP(userptr)
 	self->fd = -1;
 	self->m.fd = -1;
 	self->partner.fd = -1;
-	if (only && !strstr(variant->name, only))
+	if (only && !strstr(variant->name, only)) {
+		self->skipped = true;
 		SKIP(return, "not selected by MEDIA_USERPTR_ONLY=%s", only);
+	}
 	self->type = queue_type(variant);
 	self->fd = open_device(variant);
-	if (self->fd < 0)
+	if (self->fd < 0) {
+		self->skipped = true;
 		SKIP(return, "no %s device with the %s memop (%s)",
 		     variant->driver, variant->memop,
 		     !strcmp(variant->driver, "vim2m") ?
 		     "load vim2m with the allocator for it" :
 		     "load vivid with the allocators for it");
+	}
 	self->contig = !strcmp(variant->memop, "videobuf2_dma_contig");
 	if (!strcmp(variant->driver, "vim2m")) {
 		size_t l2;
@@ -1633,7 +1643,7 @@ static void run_case(struct __test_metadata *_metadata,
 	unsigned char *before = NULL;
 	int expect, ret, flags, setup;
 
-	if (_metadata->skip)
+	if (self->skipped)
 		return;
 	for (i = 0; i < ARRAY_SIZE(kinds); i++)
 		if (!strcmp(kinds[i].name, kind_name))
@@ -1673,9 +1683,11 @@ static void run_case(struct __test_metadata *_metadata,
 	setup_why[0] = 0;
 	errno = 0;
 	setup = k->setup(&self->m, len);
-	if (setup == -2)
+	if (setup == -2) {
+		self->skipped = true;
 		SKIP(return, "%s: %s", k->sentence,
 		     setup_why[0] ? setup_why : "not available on this system");
+	}
 	ASSERT_EQ(0, setup) TH_LOG("setting up %s: %s", k->sentence,
 				   setup_why[0] ? setup_why : strerror(errno));
 	if (readable(k))
@@ -1707,6 +1719,7 @@ static void run_case(struct __test_metadata *_metadata,
 				/* Only root sees physical addresses there. */
 				ASSERT_NE(0U, geteuid())
 					TH_LOG("no physical addresses in pagemap, as root");
+				self->skipped = true;
 				SKIP(return, "no physical addresses in pagemap (not root)");
 			}
 			if (!c)
@@ -1771,7 +1784,7 @@ static void run_case(struct __test_metadata *_metadata,
 			check_page_start(_metadata, self, rd, before);
 			goto out;
 		}
-		difference("dma-contig maps an unaligned USERPTR buffer at its offset (fixed upstream)");
+		difference("dma-contig maps USERPTR at its offset (fixed upstream)");
 	}
 
 	if (rd) {
@@ -1838,7 +1851,7 @@ static void check_pins(struct __test_metadata *_metadata,
 	struct pins after;
 	int t;
 
-	if (_metadata->skip || self->fd < 0)
+	if (self->skipped || self->fd < 0)
 		return;
 	for (t = V4L2_BUF_TYPE_VIDEO_CAPTURE; t <= V4L2_BUF_TYPE_VIDEO_OUTPUT_MPLANE; t++)
 		ioctl(self->fd, VIDIOC_STREAMOFF, &t);
@@ -2019,7 +2032,7 @@ TEST_F(userptr, release_on_reqbufs0)
 	struct pins before;
 	int t;
 
-	if (_metadata->skip)
+	if (self->skipped)
 		return;
 	ASSERT_EQ(0, setup_anon_rw(&self->m, self->len));
 	read_pins(&before);
@@ -2038,7 +2051,7 @@ TEST_F(userptr, release_on_close)
 {
 	struct pins before;
 
-	if (_metadata->skip)
+	if (self->skipped)
 		return;
 	ASSERT_EQ(0, setup_anon_rw(&self->m, self->len));
 	read_pins(&before);
@@ -2057,7 +2070,7 @@ TEST_F(userptr, release_on_sigkill)
 	char c = 0;
 	pid_t pid;
 
-	if (_metadata->skip)
+	if (self->skipped)
 		return;
 	ASSERT_EQ(0, pipe(pipefd));
 	read_pins(&before);
@@ -2095,7 +2108,7 @@ TEST_F(userptr, munmap_queued)
 	struct pins before;
 	int flags, t;
 
-	if (_metadata->skip)
+	if (self->skipped)
 		return;
 	orig = malloc(self->len);
 	want = malloc(self->len);
@@ -2147,10 +2160,12 @@ TEST_F(userptr, change_pointer_and_fork)
 	int flags, status, t;
 	pid_t pid;
 
-	if (_metadata->skip)
+	if (self->skipped)
 		return;
-	if (strcmp(variant->driver, "vim2m") || variant->role != M2M_CAP)
+	if (strcmp(variant->driver, "vim2m") || variant->role != M2M_CAP) {
+		self->skipped = true;
 		SKIP(return, "only on vim2m, once per memop");
+	}
 	want = malloc(self->len);
 	ASSERT_NE(NULL, want);
 	ASSERT_EQ(0, setup_anon_rw(&self->m, self->len));
