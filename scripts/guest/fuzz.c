@@ -27,13 +27,13 @@
  * read from where they should be, and a plane whose address and length are
  * the ones videobuf2 holds is left out, since it keeps that pin), the
  * result must fit the kind of memory, the direction and the kernel under
- * test (STRESS_EXPECT: baseline, mediaonly or patched): memory that cannot
- * be pinned must not give 0 (page_refused()), and memory that certainly
- * can must not give EFAULT (page_ok()). Violations are counted by pointer
- * kind and printed with the last operations. Read-only memory must keep
- * its content: after each call that pointed into it, the pages it pointed
- * to are compared with what was put there, all of it when it is unmapped,
- * and the file behind it too.
+ * test (STRESS_EXPECT: baseline, mediaonly, patched or upstream): memory
+ * that cannot be pinned must not give 0 (page_refused()), and memory that
+ * certainly can must not give EFAULT (page_ok()). Violations are counted
+ * by pointer kind and printed with the last operations. Read-only memory
+ * must keep its content: after each call that pointed into it, the pages
+ * it pointed to are compared with what was put there, all of it when it is
+ * unmapped, and the file behind it too.
  *
  * Output in the format of the kselftest harness. Environment:
  *   FUZZ_SEED        random seed (default: from the time)
@@ -42,8 +42,8 @@
  *   FUZZ_ONLY        only the nodes whose name contains this
  *   FUZZ_TRACE_LINES operations printed when the kernel is tainted (64)
  *   FUZZ_KNOWN_BUGS  1: also do what triggers known bugs (see request_op())
- *   STRESS_EXPECT    baseline, mediaonly or patched (default): the kernel
- *                    under test, for what the pointers must give
+ *   STRESS_EXPECT    baseline, mediaonly, patched (default) or upstream:
+ *                    the kernel under test, for what the pointers must give
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -481,6 +481,7 @@ struct region_map {
 	size_t len;
 	int fd;			/* kept open: the pfnmap's queue */
 	bool pfnmap;		/* VM_IO or VM_PFNMAP in smaps: GUP refuses it */
+	bool dirty_tracked;	/* shared_file_rw: its fs, dirty_tracked() */
 	/*
 	 * Read-only memory: [ref_off, ref_off + ref_len) of the region must
 	 * keep holding ref. RO_MAP: read through the mapping; RO_PRESENT: a
@@ -918,6 +919,8 @@ static void region_new(int i)
 		r->map = map(len, i == R_PRIV_FILE_RO ? PROT_READ :
 			     PROT_READ | PROT_WRITE,
 			     i == R_SHARED_FILE_RW ? MAP_SHARED : MAP_PRIVATE, fd);
+		/* /mnt/ramfs or /tmp: upstream refuses a capture in one */
+		r->dirty_tracked = i == R_SHARED_FILE_RW && dirty_tracked(fd);
 		/* Behind a private mapping, the file never changes. */
 		if (r->map && i != R_SHARED_FILE_RW)
 			keep_file(r, fd, len, seed, false);
@@ -1504,10 +1507,24 @@ static void trace_call(const struct target *t, const struct call *c, int ret)
 /* ---- what the pointers must give ---- */
 
 /*
+ * Whether region @i is a MAP_SHARED writable mapping of a file on a file
+ * system that tracks dirty pages, which the upstream kernel refuses to pin
+ * FOLL_LONGTERM | FOLL_WRITE, for a capture (since 6.5: 8ac268436e6d,
+ * a6e79df92e4a); shmem, memfd and hugetlbfs are exempt. The only such
+ * region is shared_file_rw on /mnt/ramfs; the other shared file regions
+ * are read-only, shmem, or the PFN map.
+ */
+static bool longterm_write_refused(int i, bool capture)
+{
+	return expect == EXP_UPSTREAM && capture && i == R_SHARED_FILE_RW &&
+	       pool[i].dirty_tracked;
+}
+
+/*
  * Why no page of region @i at offset @off can be pinned for a buffer that
  * the device writes (@capture) or reads, on the kernel under test; NULL
  * when it may be. Only what is certain (the reasons are the GUP checks of
- * 6.1, check_vma_flags() and the fault paths):
+ * 6.1, and of 6.12 for upstream: check_vma_flags() and the fault paths):
  *
  * - vvar and the PFN mapping (VM_IO | VM_PFNMAP, seen in smaps): never;
  * - beyond the end of the file of a private mapping: SIGBUS, never;
@@ -1516,9 +1533,13 @@ static void trace_call(const struct target *t, const struct call *c, int ret)
  *   FOLL_FORCE | FOLL_WRITE does not apply to shared mappings;
  * - a read-only private hugetlb mapping: a capture never; an output neither
  *   on the baseline (hugetlb does not take FOLL_FORCE | FOLL_WRITE);
- * - patched and mediaonly (no FOLL_FORCE): PROT_NONE (and the guard page)
- *   never; read-only memory (anon_ro, a private file, the read-only half of
- *   span_rw_ro, the vDSO, the program's text) not for a capture.
+ * - patched, mediaonly and upstream (no FOLL_FORCE): PROT_NONE (and the
+ *   guard page) never; read-only memory (anon_ro, a private file, the
+ *   read-only half of span_rw_ro, the vDSO, the program's text) not for a
+ *   capture;
+ * - upstream (since 6.5, FOLL_LONGTERM): a shared writable file mapping on a
+ *   file system that tracks dirty pages (shared_file_rw on /mnt/ramfs, not
+ *   on /tmp) not for a capture (longterm_write_refused()).
  *
  * The baseline pins PROT_NONE and read-only private memory in both
  * directions (FOLL_FORCE breaks COW), so nothing is said there.
@@ -1527,6 +1548,8 @@ static const char *page_refused(int i, size_t off, bool capture)
 {
 	bool base = expect == EXP_BASELINE;
 
+	if (longterm_write_refused(i, capture))
+		return "a shared writable file mapping that needs dirty tracking, for a capture (FOLL_LONGTERM, since 6.5)";
 	switch (i) {
 	case R_VVAR:
 	case R_PFNMAP:
@@ -1568,11 +1591,13 @@ static const char *page_refused(int i, size_t off, bool capture)
 
 /*
  * Whether the page of region @i at @off can certainly be pinned: memory
- * the process can write, in both directions on every kernel; read-only
- * private memory for an output (and on the baseline for a capture, by
- * FOLL_FORCE); read-only shared memory for an output on patched and
- * mediaonly. Left out, as not certain: hugetlb (its pool may be empty),
- * the vDSO, PROT_NONE on the baseline, holes, and what is not a region.
+ * the process can write, in both directions on every kernel (but on
+ * upstream, for a capture, a shared file that needs dirty tracking:
+ * longterm_write_refused()); read-only private memory for an output (and
+ * on the baseline for a capture, by FOLL_FORCE); read-only shared memory
+ * for an output on patched, mediaonly and upstream. Left out, as not
+ * certain: hugetlb (its pool may be empty), the vDSO, PROT_NONE on the
+ * baseline, holes, and what is not a region.
  */
 static bool page_ok(int i, size_t off, bool capture)
 {
@@ -1580,9 +1605,11 @@ static bool page_ok(int i, size_t off, bool capture)
 
 	switch (i) {
 	case R_ANON_PAGE: case R_ANON: case R_ZERO: case R_SHMEM:
-	case R_PRIV_FILE_RW: case R_SHARED_FILE_RW: case R_THP:
+	case R_PRIV_FILE_RW: case R_THP:
 	case R_THP_ZERO: case R_MLOCK: case R_STACK:
 		return true;
+	case R_SHARED_FILE_RW:
+		return !longterm_write_refused(i, capture);
 	case R_GUARD:
 	case R_BEYOND_EOF:
 		return off < pool_size;
@@ -1811,9 +1838,13 @@ static void violation(struct target *t, const struct call *c,
 	say("#   buffer %u, type %u, flags before 0x%x, %u planes", c->b.index,
 	    c->b.type, j->state, j->nplanes);
 	for (p = 0; p < j->nplanes; p++)
-		say("#   plane %u: userptr 0x%lx (%s) length %u: %s%s%s",
+		say("#   plane %u: userptr 0x%lx (%s%s) length %u: %s%s%s",
 		    p, j->ptr[p], pkind_name(pointer_kind(j->ptr[p], j->len[p],
 							  j->region[p])),
+		    j->region[p] != R_SHARED_FILE_RW ? "" :
+		    pool[R_SHARED_FILE_RW].dirty_tracked ?
+		    ", its file system tracks dirty pages" :
+		    ", on tmpfs or hugetlbfs",
 		    j->len[p], j->kept[p] ? "the pin videobuf2 keeps" :
 		    pin_name[j->pin[p]],
 		    j->pin[p] == PIN_REFUSED ? ": " : "",

@@ -2,7 +2,7 @@
 /*
  * Helpers shared by the lab's guest programs stress.c and fuzz.c: a seeded
  * random generator, output in single writes, environment, the kernel under
- * test, time, and files filled with a pattern.
+ * test, time, files filled with a pattern, and their file system.
  */
 #ifndef LAB_GUEST_H
 #define LAB_GUEST_H
@@ -16,6 +16,8 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/statfs.h>
+#include <linux/magic.h>
 
 #ifndef MADV_POPULATE_READ
 #define MADV_POPULATE_READ 22
@@ -84,14 +86,20 @@ static inline unsigned long env_ul(const char *name, unsigned long def)
  * programs): baseline, Linux 6.1, which pins every USERPTR buffer with
  * FOLL_FORCE | FOLL_WRITE; mediaonly, the media patches without the mm
  * ones; patched, the whole series. The last two pin with FOLL_WRITE only
- * what the device writes, and without FOLL_FORCE.
+ * what the device writes, and without FOLL_FORCE. upstream, a mainline
+ * kernel (6.12), pins as patched does, except that since 6.5 (8ac268436e6d,
+ * a6e79df92e4a) a FOLL_LONGTERM | FOLL_WRITE pin, so a capture buffer, in
+ * a MAP_SHARED writable mapping of a file on a file system that tracks
+ * dirty pages (dirty_tracked()) fails with EFAULT.
  */
-enum expect { EXP_BASELINE, EXP_MEDIAONLY, EXP_PATCHED, NEXPECT };
+enum expect {
+	EXP_BASELINE, EXP_MEDIAONLY, EXP_PATCHED, EXP_UPSTREAM, NEXPECT
+};
 
 static inline const char *expect_name(int e)
 {
 	static const char *const name[NEXPECT] = {
-		"baseline", "mediaonly", "patched",
+		"baseline", "mediaonly", "patched", "upstream",
 	};
 
 	return e >= 0 && e < NEXPECT ? name[e] : "unknown";
@@ -99,7 +107,7 @@ static inline const char *expect_name(int e)
 
 /*
  * STRESS_EXPECT, said in a comment line: EXP_PATCHED when unset, -1 (and
- * "Bail out!") when it is none of the three.
+ * "Bail out!") when it is none of the four.
  */
 static inline int env_expect(void)
 {
@@ -117,9 +125,27 @@ static inline int env_expect(void)
 			return i;
 		}
 	}
-	say("Bail out! STRESS_EXPECT=%s: not baseline, mediaonly or patched",
+	say("Bail out! STRESS_EXPECT=%s: not baseline, mediaonly, patched or upstream",
 	    e);
 	return -1;
+}
+
+/*
+ * Whether the file system of @fd tracks the dirty pages of a shared
+ * writable mapping (page_mkwrite or writeback): every one but tmpfs (shmem,
+ * memfd) and hugetlbfs. Since 6.5 (EXP_UPSTREAM), GUP refuses a
+ * FOLL_LONGTERM | FOLL_WRITE pin in a MAP_SHARED writable mapping of such a
+ * file. A file system that cannot be told counts as one that tracks.
+ */
+static inline bool dirty_tracked(int fd)
+{
+	struct statfs sfs;
+	unsigned int type;
+
+	if (fstatfs(fd, &sfs))
+		return true;
+	type = (unsigned int)sfs.f_type;
+	return type != TMPFS_MAGIC && type != HUGETLBFS_MAGIC;
 }
 
 static inline long long now_ms(void)

@@ -15,19 +15,22 @@
  * forking while the stream runs. The parent compacts memory and drops
  * caches every few seconds.
  *
- * Every ioctl must succeed, except QBUF of read-only memory, which must
- * give what the kernel under test gives (STRESS_EXPECT, see qbuf_expect()):
- * on the baseline, EFAULT for read-only shared memory in both directions
- * and 0 for read-only private memory (FOLL_FORCE); on the patched and the
- * mediaonly kernel, EFAULT for a capture into memory the process cannot
- * write and 0 for an output from any memory it can read. Read-only output
- * buffers get new content before they are queued again, the way the
- * process may write them (see fill()). vim2m's output (RGB24 to BGR24,
- * mirrored) is compared to the input, byte for byte, and a vivid capture
- * must have reached every page of its buffer, where the memory and the
- * faults allow it. On the mediaonly kernel, stale data from a private COW
- * page (the zeropage, a private file page) is the failure it is expected to
- * show: stress.streams fails and says so.
+ * Every ioctl must succeed, except QBUF of read-only memory (and on
+ * upstream of a shared file), which must give what the kernel under test
+ * gives (STRESS_EXPECT, see qbuf_expect()): on the baseline, EFAULT for
+ * read-only shared memory in both directions and 0 for read-only private
+ * memory (FOLL_FORCE); on the patched and the mediaonly kernel, EFAULT for
+ * a capture into memory the process cannot write and 0 for an output from
+ * any memory it can read; on upstream, as on patched, and since 6.5 EFAULT
+ * too for a capture into a shared writable file mapping on a file system
+ * that tracks dirty pages (dirty_tracked(): /mnt/ramfs, not /tmp).
+ * Read-only output buffers get new content before they are queued again,
+ * the way the process may write them (see fill()). vim2m's output (RGB24
+ * to BGR24, mirrored) is compared to the input, byte for byte, and a vivid
+ * capture must have reached every page of its buffer, where the memory and
+ * the faults allow it. On the mediaonly kernel, stale data from a private
+ * COW page (the zeropage, a private file page) is the failure it is
+ * expected to show: stress.streams fails and says so.
  *
  * Afterwards: every pin taken is released (/proc/vmstat), no process is in
  * D state, and MemFree is back where it was (within STRESS_MEMFREE_KB),
@@ -44,8 +47,9 @@
  *   STRESS_KILL_PCT  chance that the parent kills a session (default 15)
  *   STRESS_MEMFREE_KB allowed drop of MemFree (default 8192)
  *   STRESS_DIR       where files are made (default: /tmp and /mnt/ramfs)
- *   STRESS_EXPECT    baseline, mediaonly or patched (default): the kernel
- *                    under test, for what QBUF of read-only memory gives
+ *   STRESS_EXPECT    baseline, mediaonly, patched (default) or upstream:
+ *                    the kernel under test, for what QBUF of read-only
+ *                    memory (and on upstream of shared file memory) gives
  */
 #define _GNU_SOURCE
 #include <ctype.h>
@@ -337,6 +341,7 @@ static const char *const fault_name[NFAULTS] = {
 
 struct sstats {
 	unsigned long frames, repins, checked, refused_cap, refused_out;
+	unsigned long refused_dirty;	/* upstream: shared file, capture */
 	unsigned long rewrites;		/* read-only output rewritten in place */
 	unsigned long rewrites_checked;	/* ... and vim2m's output checked */
 	unsigned long fresh_memfds;	/* sealed memfds replaced, not rewritten */
@@ -367,6 +372,8 @@ struct mem {
 	bool rewritten;		/* read-only, given new content in place */
 	unsigned int pseed;
 	bool has_wfd;		/* wfd: the file, O_RDWR (shared_file_ro) */
+	/* MAP_SHARED and writable, of a file on a dirty_tracked() fs */
+	bool shared_dirty;
 	int wfd;
 	unsigned long gen;	/* which mem_new() made it */
 };
@@ -389,6 +396,8 @@ static int map_fd(struct mem *m, int fd, int prot, int flags)
 {
 	m->maplen = round_page(m->len);
 	m->map = mmap(NULL, m->maplen, prot, flags, fd, 0);
+	m->shared_dirty = (flags & MAP_SHARED) && (prot & PROT_WRITE) &&
+			  dirty_tracked(fd);
 	close(fd);
 	if (m->map == MAP_FAILED) {
 		m->map = NULL;
@@ -885,7 +894,11 @@ static int new_buf(struct session *s, struct squeue *q, unsigned int i,
  *   EFAULT in both directions (an output too: the other side of that bug);
  * - patched and mediaonly (FOLL_WRITE only for a buffer the device writes,
  *   no FOLL_FORCE): a capture into memory the process cannot write fails
- *   with EFAULT, an output from any memory it can read is accepted.
+ *   with EFAULT, an output from any memory it can read is accepted;
+ * - upstream: as patched, and since 6.5 a capture (FOLL_LONGTERM |
+ *   FOLL_WRITE) into a shared writable mapping of a file on a file system
+ *   that tracks dirty pages (shared_file_rw on /mnt/ramfs, not on /tmp)
+ *   fails with EFAULT too.
  *
  * No allowance is made for injected faults, because none can reach a
  * QBUF: munmap, mprotect(PROT_NONE or PROT_READ) and the forked writer are
@@ -899,15 +912,16 @@ static int qbuf_expect(const struct session *s, const struct mem *m,
 		       bool capture)
 {
 	if (!m->ro)
-		return 0;
+		return s->expect == EXP_UPSTREAM && capture &&
+		       m->shared_dirty ? EFAULT : 0;
 	if (s->expect == EXP_BASELINE)
 		return m->shared ? EFAULT : 0;
 	return capture ? EFAULT : 0;
 }
 
 /*
- * Queue buffer @i, and judge the result by qbuf_expect(); read-only
- * memory that is refused, as it must be, is replaced by anonymous memory.
+ * Queue buffer @i, and judge the result by qbuf_expect(); memory that is
+ * refused, as it must be, is replaced by anonymous memory.
  */
 static int queue(struct session *s, struct squeue *q, unsigned int i,
 		 unsigned int seed)
@@ -946,11 +960,13 @@ static int queue(struct session *s, struct squeue *q, unsigned int i,
 		}
 		ret = qbuf(s, q, i);
 		if (ret != want)
-			return fail(s, "QBUF %s buffer %u from %s%s%s: %s, where the %s kernel gives %s",
+			return fail(s, "QBUF %s buffer %u from %s%s%s%s: %s, where the %s kernel gives %s",
 			     q->capture ? "capture" : "output", i,
 			     kind_name[sb->m[wp].kind],
 			     sb->m[wp].ro ? sb->m[wp].shared ?
 			     " (read-only, shared)" : " (read-only, private)" : "",
+			     sb->m[wp].shared_dirty ?
+			     " (on a file system that tracks dirty pages)" : "",
 			     sb->m[wp].rewritten ? ", rewritten" : "",
 			     errname(ret), expect_name(s->expect),
 			     errname(want));
@@ -959,7 +975,9 @@ static int queue(struct session *s, struct squeue *q, unsigned int i,
 				sb->m[p].queued_once = true;
 			return 0;
 		}
-		if (q->capture)
+		if (!sb->m[wp].ro)
+			s->st->refused_dirty++;
+		else if (q->capture)
 			s->st->refused_cap++;
 		else
 			s->st->refused_out++;
@@ -1683,6 +1701,7 @@ int main(void)
 		tot.checked += st->checked;
 		tot.refused_cap += st->refused_cap;
 		tot.refused_out += st->refused_out;
+		tot.refused_dirty += st->refused_dirty;
 		tot.rewrites += st->rewrites;
 		tot.rewrites_checked += st->rewrites_checked;
 		tot.fresh_memfds += st->fresh_memfds;
@@ -1712,6 +1731,9 @@ int main(void)
 	    tot.hugetlb_fallbacks);
 	say("# refused with EFAULT (read-only memory): capture %lu, output %lu",
 	    tot.refused_cap, tot.refused_out);
+	if (expect == EXP_UPSTREAM)
+		say("# refused with EFAULT (capture, shared file mapping on a file system that tracks dirty pages): %lu",
+		    tot.refused_dirty);
 	say("# read-only output rewritten in place: %lu (%lu of them checked on vim2m), sealed memfds replaced by new ones: %lu",
 	    tot.rewrites, tot.rewrites_checked, tot.fresh_memfds);
 	say("# fork()s racing with streams: %lu; compactions %lu, drop_caches %lu",

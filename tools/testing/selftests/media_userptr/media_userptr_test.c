@@ -70,7 +70,9 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/types.h>
+#include <sys/vfs.h>
 #include <sys/wait.h>
+#include <linux/magic.h>
 #include <linux/memfd.h>
 #include <linux/videodev2.h>
 
@@ -1295,10 +1297,24 @@ static int phys_contiguous(const char *p, size_t len)
 	return ret;
 }
 
-static int expected_qbuf(const struct kind *k, enum role role)
+static int expected_qbuf(const struct kind *k, enum role dir,
+			 const struct mem *m)
 {
-	const int *e = reads(role) ? k->rd : k->wr;
+	static const int refused[2] = { EFAULT, EFAULT };
+	const int *e = reads(dir) ? k->rd : k->wr;
+	struct statfs fs;
 
+	/*
+	 * Since 6.5 (8ac268436e6d, a6e79df92e4a), GUP refuses a long-term
+	 * write pin of a shared file mapping that needs dirty tracking: any
+	 * file system but tmpfs and hugetlbfs (ramfs has page_mkwrite too).
+	 */
+	if (profile() == UPSTREAM && k->setup == setup_shared_file_rw &&
+	    !reads(dir) && !fstatfs(m->fd, &fs) &&
+	    fs.f_type != TMPFS_MAGIC && fs.f_type != HUGETLBFS_MAGIC) {
+		difference("long-term write pins of dirty-tracked shared files are refused (6.5)");
+		e = refused;
+	}
 	return e[profile() == BASELINE];
 }
 
@@ -1705,7 +1721,7 @@ static void run_case(struct __test_metadata *_metadata,
 	}
 
 	read_pins(&self->pins);
-	expect = expected_qbuf(k, variant->role);
+	expect = expected_qbuf(k, variant->role, &self->m);
 	if (self->contig) {
 		/*
 		 * dma-contig wants physically contiguous memory, aligned to
