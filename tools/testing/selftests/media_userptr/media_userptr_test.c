@@ -1741,6 +1741,9 @@ static void run_case(struct __test_metadata *_metadata,
 			}
 			if (!c)
 				expect = EFAULT;
+			/* Chance decides it: kernels compare only when alike. */
+			fprintf(stderr, "# layout: %s\n",
+				c ? "contiguous" : "not contiguous");
 		}
 	}
 	/* Only where it changes the result: dma-contig may refuse anyway. */
