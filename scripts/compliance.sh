@@ -105,7 +105,7 @@ END {
 			, pr == "" ? "none" : pr
 	}
 	print ""
-	print "Failing tests, each listed with its cause in " (B == P ? KB : KB " and " KP) ":"
+	print "Failing tests, each listed with its cause in " (KB == KP ? KB : KB " and " KP) ":"
 	print ""
 	for (i = 0; i < n; i++) {
 		pc = P SUBSEP order[i]; bc = B SUBSEP order[i]
