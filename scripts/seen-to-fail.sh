@@ -22,6 +22,8 @@ taint	a taint with no line in dmesg	LAB_INJECT=taint $quick run	tainted at the e
 nodmasg	vivid loaded without its dma-sg instances	LAB_INJECT=nodmasg $quick run	unexpected skip: userptr.vivid_cap_dma_sg
 nothp	tmpfs that cannot PMD-map the pagecache THP (huge=never)	LAB_INJECT=nothp $quick run	$failed_thp
 nopmdguard	patch 1's do_set_pmd() guard removed, with patch 4	LAB_BREAK=nopmdguard $quick run	$failed_thp
+nolivelockfix	6.12 without our do_set_pmd() fix (patch 1 of patches/mainline)	LAB_BREAK=upstream+nolivelockfix $quick run	$failed_thp
+norequestfix	6.12 without the vivid and vim2m request fixes (patches 3 and 4 of patches/mainline)	LAB_BREAK=upstream+norequestfix COMPLIANCE=0 MM_TESTS=0 run	v4l2_ctrl_request_complete
 compliance	v4l2-compliance cannot open its node	LAB_INJECT=compliance LAB_NODES=vim2m STRESS=0 MM_TESTS=0 MM_AB=0 UPSTREAM=0 check	no Total line
 clock	the guest's clock falls back to jiffies	LAB_CLOCK=bad $quick run	lab error, not a test result: the guest's clocksource"
 
