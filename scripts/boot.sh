@@ -14,7 +14,7 @@ RES=${BOOT_RES:-$BUILD/results/$v}
 # KASAN and lockdep make a TCG guest about 4 times slower.
 case $v in *-debug) QEMU_TIMEOUT=${QEMU_TIMEOUT:-5400} ;; esac
 QEMU_TIMEOUT=${QEMU_TIMEOUT:-1800}
-cmdline="console=ttyS0 panic=-1 loglevel=4 $(guest_clock) lab.mode=${LAB_MODE:-check} lab.expect=$expect lab.compliance=${COMPLIANCE:-1} lab.mm=${MM_TESTS:-1} lab.stress=${STRESS:-1} ${LAB_INJECT:+lab.inject=$LAB_INJECT} ${LAB_NODES:+lab.nodes=$LAB_NODES}"
+cmdline="console=ttyS0 panic=-1 loglevel=4 $(guest_clock) lab.mode=${LAB_MODE:-check} lab.expect=$expect lab.compliance=${COMPLIANCE:-1} lab.mm=${MM_TESTS:-1} lab.stress=${STRESS:-1} lab.cow=${COW:-1} ${LAB_INJECT:+lab.inject=$LAB_INJECT} ${LAB_NODES:+lab.nodes=$LAB_NODES}"
 mkdir -p "$RES"
 
 # Results stay valid while the kernel, the initramfs (tests included) and

@@ -3,7 +3,8 @@
 . "$(dirname "$0")/lib.sh"
 
 PKGS="linux-source-6.1 linux-source-6.12 gcc make bc bison flex libelf-dev libssl-dev cpio xz-utils
-ccache qemu-system-x86 busybox-static v4l-utils shellcheck git git-email kmod sparse"
+ccache qemu-system-x86 busybox-static v4l-utils shellcheck git git-email kmod sparse
+liburing-dev"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||

@@ -2,8 +2,8 @@
 # Build the guest's initramfs for one kernel variant:
 #   scripts/initramfs.sh baseline|mediaonly|patched|upstream[-debug]
 # It holds busybox-static, the statically linked selftest, the mm
-# selftests of the kernel's tree, the lab's guest programs, the kernel's
-# modules and /init. Output: build/obj/<variant>/initramfs.cpio.gz
+# selftests of the kernel's tree, mainline's cow.c (6.12's, on every
+# kernel), the lab's guest programs, the kernel's modules and /init. Output: build/obj/<variant>/initramfs.cpio.gz
 . "$(dirname "$0")/lib.sh"
 
 v=$1
@@ -48,6 +48,55 @@ for t in "${VMT[@]}"; do
 		OUTPUT="$TST/mm" LDFLAGS=-static "${VMT[@]/#/$TST/mm/}"
 	break
 done
+# Mainline's mm selftest cow.c, as /cow/cow. On 6.12 it is one of the
+# tree's mm selftests, built with them. On 6.1 it is the upstream branch's
+# cow.c (6.12 with patches/mainline, so the same cases as on upstream),
+# built by scripts/cow/build.sh statically against the 6.1 branch's uapi
+# headers (a headers_install into build/selftest/6.1/uapi). Both are keyed
+# on the git trees they come from, not on file times.
+cowsrc() { # the upstream branch's files cow.c is built from, as git ids
+	local t=$BUILD/linux-6.12
+	git -C "$t" rev-parse -q --verify refs/heads/upstream >/dev/null 2>&1 ||
+		die "cow.c comes from the 6.12 tree's upstream branch: run scripts/source.sh 6.12 and scripts/tree.sh 6.12 upstream"
+	git -C "$t" rev-parse upstream:tools/testing/selftests/mm \
+		upstream:tools/testing/selftests/kselftest.h upstream:mm/gup_test.h
+}
+COW=$TST/cow/cow
+if [ "$T" = 6.1 ]; then
+	UAPI=$TST/uapi
+	hkey=$(git -C "$AM" rev-parse "$branch:include/uapi" "$branch:arch/x86/include/uapi" | sha256sum | cut -c1-16)
+	if [ "$(cat "$UAPI/key" 2>/dev/null)" != "$hkey" ]; then
+		git -C "$AM" checkout -q -f --detach "$branch"
+		rm -rf "$UAPI"
+		run_logged "$LOGS/headers-$T.log" make -C "$AM" headers_install INSTALL_HDR_PATH="$UAPI"
+		echo "$hkey" >"$UAPI/key"
+	fi
+	ckey=$( (cowsrc; echo "$hkey"; cat "$LAB_TOP/scripts/cow/build.sh" "$LAB_TOP/scripts/cow/compat.h") |
+		sha256sum | cut -c1-16)
+	if [ ! -x "$COW" ] || [ "$(cat "$COW.key" 2>/dev/null)" != "$ckey" ]; then
+		AMU=$(am_dir 6.12)
+		[ -e "$AMU/.git" ] || die "no $AMU: run scripts/tree.sh 6.12 upstream"
+		git -C "$AMU" checkout -q -f --detach upstream
+		rm -f "$COW"
+		run_logged "$LOGS/cow-$T.log" sh "$LAB_TOP/scripts/cow/build.sh" "$TST/cow" "$AMU" "$UAPI"
+		echo "$ckey" >"$COW.key"
+	fi
+else
+	ckey=$(cowsrc | sha256sum | cut -c1-16)
+	if [ ! -x "$COW" ] || [ "$(cat "$COW.key" 2>/dev/null)" != "$ckey" ]; then
+		git -C "$AM" checkout -q -f --detach "$branch"
+		run_logged "$LOGS/headers-$T.log" make -C "$AM" headers
+		mkdir -p "$TST/cow"
+		rm -f "$COW"
+		run_logged "$LOGS/cow-$T.log" make -C "$AM/tools/testing/selftests/$MMDIR" \
+			OUTPUT="$TST/cow" LDFLAGS=-static "$COW"
+		echo "$ckey" >"$COW.key"
+	fi
+fi
+# cow.c's io_uring cases need liburing, linked in.
+grep -q io_uring_queue_init "$COW" ||
+	die "$COW has no io_uring (liburing-dev missing when it was built?)"
+
 # The lab's own guest programs (lab-exit, stress, fuzz, bench): the ones
 # git tracks, so that a file being written is not picked up.
 mapfile -t PROGS < <(git -C "$LAB_TOP" ls-files 'scripts/guest/*.c' | sed "s|^|$LAB_TOP/|")
@@ -68,6 +117,8 @@ install -m 0755 "$LAB_TOP/scripts/guest/init" "$ROOT/init"
 mkdir -p "$ROOT/mm"
 for t in "${VMT[@]}"; do cp "$TST/mm/$t" "$ROOT/mm/"; done
 cp "$MMTESTS" "$ROOT/mm/mmtests"
+mkdir -p "$ROOT/cow"
+cp "$COW" "$ROOT/cow/"
 mkdir -p "$ROOT/etc"
 
 # v4l2-compliance and v4l2-ctl from Debian's v4l-utils, with the shared

@@ -15,7 +15,9 @@ branch=${v%-debug}
 T=$(variant_tree "$branch")
 TREE=$(tree_dir "$T")
 OBJ=$BUILD/obj/$v
-FRAGS="$LAB_TOP/tools/testing/selftests/media_userptr/config $LAB_TOP/scripts/lab.config $LAB_TOP/scripts/lab-$T.config $LAB_TOP/scripts/mm.config"
+# scripts/cow/config: what mainline's cow.c needs (swap on zram, io_uring,
+# hugetlb, THP), on every kernel of both trees.
+FRAGS="$LAB_TOP/tools/testing/selftests/media_userptr/config $LAB_TOP/scripts/lab.config $LAB_TOP/scripts/lab-$T.config $LAB_TOP/scripts/mm.config $LAB_TOP/scripts/cow/config"
 first=$(tree_variants "$T")
 seed=$BUILD/obj/${first%% *}
 if [ "$branch" != "$v" ]; then

@@ -37,6 +37,15 @@ if [ "${KERNEL_DEBUG:-0}" = 1 ]; then
 fi
 
 phase deps bash "$LAB_TOP/scripts/deps.sh"
+# The 6.1 kernels run mainline's cow.c from the 6.12 tree's upstream
+# branch (scripts/initramfs.sh): that branch is made even when no 6.12
+# kernel is.
+case " $trees " in
+*" 6.12 "*) ;;
+*" 6.1 "*)
+	phase "source 6.12" bash "$LAB_TOP/scripts/source.sh" 6.12
+	phase "tree 6.12" bash "$LAB_TOP/scripts/tree.sh" 6.12 upstream ;;
+esac
 built=" "
 for t in $trees; do
 	phase "source $t" bash "$LAB_TOP/scripts/source.sh" "$t"

@@ -4,7 +4,8 @@
 # Checks that every program the guest ran finished (exit 0 or 1) with a
 # result for every case it planned, merges the KTAP of the runs (a case
 # counts as failed if any run failed it, as skipped only if every run
-# skipped it), holds the skips against scripts/expected-skips, scans dmesg,
+# skipped it), holds the skips against scripts/expected-skips and cow.c's
+# cases against scripts/cow-expected and each other, scans dmesg,
 # checks the taint and the pin counters, writes build/results/summary.md
 # and ends with "N passed, N failed, N skipped".
 # Exits non-zero on any failed case, an unexpected or missing skip, an
@@ -44,11 +45,15 @@ for v in "$@"; do
 		st = ($1 == "not") ? "FAIL" : "PASS"
 		reason = ""
 		if (match($0, / # SKIP ?/)) { st = "SKIP"; reason = substr($0, RSTART + RLENGTH) }
+		# kselftest.h: an expected failure (cow.c), neither pass nor fail
+		else if (match($0, / # XFAIL ?/)) { st = "XFAIL"; reason = substr($0, RSTART + RLENGTH) }
 		name = cur; cur = ""
 		if (name == "") { name = "?unnamed"; st = "FAIL" }
 		if (!(name in s)) order[n++] = name
-		rank["FAIL"] = 3; rank["PASS"] = 2; rank["SKIP"] = 1
-		if (st != "SKIP") reason = seen_out
+		rank["FAIL"] = 3; rank["PASS"] = 2; rank["XFAIL"] = 2; rank["SKIP"] = 1
+		if (st != "SKIP" && st != "XFAIL") reason = seen_out
+		# cow.c says what it found on its result line
+		if (reason == "" && name ~ /^cow\./ && st != "SKIP" && st != "XFAIL") { reason = $0; sub(/^(not )?ok [0-9]+ */, "", reason) }
 		# Of the skips, the one of a run that had the device tells why.
 		rk = rank[st]
 		if (st == "SKIP" && reason !~ /^(not selected by MEDIA_USERPTR_ONLY|no .* device with the)/) rk = 1.5
@@ -74,9 +79,10 @@ for v in "$@"; do
 	/^# lab: exit / { if (run == "") { run = "?"; plan = 0 } close_run($4); next }
 	run != "" && /^1\.\.[0-9]+$/ { plan = substr($0, 4) + 0; next }
 	run != "" && /^(not )?ok [0-9]+/ { got++; next }
+	# (kselftest.h gives xfail and xpass a result line each, too)
 	run != "" && /^# Totals: / {
 		tot = 0; n = split($0, w, /[ :]+/)
-		for (i = 3; i < n; i += 2) if (w[i] != "xfail" && w[i] != "xpass") tot += w[i + 1]
+		for (i = 3; i < n; i += 2) tot += w[i + 1]
 	}
 	END { if (run != "") close_run("missing: the run never ended"); exit err }
 	' "$tap" >"$RES/$v/runs.err"; then
@@ -120,6 +126,46 @@ for v in "$@"; do
 		head -n 40 "$RES/$v/skips.err"
 		bad=1
 	fi
+	# cow.c's failures that scripts/cow-expected gives for this kernel
+	# become KFAIL: each such case must fail, and any other failure stays
+	# a failure.
+	if ! awk -F'\t' -v OFS='\t' -v kernel="${k%%+*}" -v out="$RES/$v/cases.new" '
+	BEGIN { m = 0 }
+	function glob(g) { gsub(/[.+^$(){}|\[\]\\]/, "\\\\&", g); gsub(/\*/, ".*", g); return "^" g "$" }
+	FILENAME ~ /cow-expected$/ {
+		if ($0 ~ /^#/ || NF < 4 || $1 != "fail" || ("," $2 ",") !~ ("," kernel ",")) next
+		ec[m] = glob($3); en[m] = $3; m++; next
+	}
+	{
+		for (i = 0; i < m; i++) if ($1 ~ ec[i]) break
+		if (i < m) {
+			hit[i]++
+			if ($2 == "FAIL") $2 = "KFAIL"
+			else { printf "  should have failed (scripts/cow-expected): %s: %s %s\n", $1, $2, $3; err = 1 }
+		}
+		if ($1 ~ /^cow\./) ran = 1
+		print > out
+	}
+	END {
+		for (i = 0; i < m; i++) if (!hit[i] && ran) { printf "  no cow.c case is named %s\n", en[i]; err = 1 }
+		exit err
+	}' "$LAB_TOP/scripts/cow-expected" "$RES/$v/cases.tsv" >"$RES/$v/cow.err"; then
+		say "$v: cow.c's expected failures are not the listed ones:"
+		head -n 40 "$RES/$v/cow.err"
+		bad=1
+	fi
+	mv "$RES/$v/cases.new" "$RES/$v/cases.tsv"
+	# cow.c's counts
+	if grep -q '^cow\.' "$RES/$v/cases.tsv"; then
+		awk -F'\t' '$1 ~ /^cow\./ { c[$2]++ } END {
+			printf "%d passed, %d failed, %d failed as expected (scripts/cow-expected), %d skipped, %d xfail\n", c["PASS"], c["FAIL"], c["KFAIL"], c["SKIP"], c["XFAIL"] }' \
+			"$RES/$v/cases.tsv" >"$RES/$v/cow.counts"
+		say "$v: cow.c: $(cat "$RES/$v/cow.counts")"
+	else
+		say "$v: cow.c did not run"
+		rm -f "$RES/$v/cow.counts"
+		[ "${COW:-1}" = 0 ] || bad=1
+	fi
 	# Every pin of the whole run released: the counters balance.
 	pins=$(grep -m1 '^# lab: pins' "$tap" | tr -d '\r' || true)
 	read -r _ _ _ _ acq _ rel _ <<<"${pins:-x x x x ? x ?}"
@@ -138,7 +184,7 @@ for v in "$@"; do
 		grep -E "$DIRTY" "$RES/$v/dmesg.log" | head -n 20
 		bad=1
 	fi
-	if grep -q FAIL "$RES/$v/cases.tsv"; then
+	if grep -q $'\tFAIL\t' "$RES/$v/cases.tsv"; then
 		say "$v: failed cases:"
 		awk -F'\t' '$2 == "FAIL" { print "  " $1 }' "$RES/$v/cases.tsv"
 		# the harness' own lines for them
@@ -194,6 +240,7 @@ for v in "$@"; do tsvs+=("$RES/$v/cases.tsv"); done
 			"$(grep -c $'\tFAIL\t' "$f" || true)" "$(grep -c $'\tSKIP\t' "$f" || true)"
 		grep -m1 '^# lab: pins' "$RES/$v/results.tap" | sed 's/^# lab: pins /  - pins over the whole run: /' || true
 		awk -F'\t' '$2 == "SKIP" { c[$3]++ } END { for (k in c) printf "  - skipped %d: %s\n", c[k], k }' "$f" | sort
+		[ ! -f "$RES/$v/cow.counts" ] || echo "  - cow.c: $(cat "$RES/$v/cow.counts")"
 	done
 	echo
 	echo "## Where the kernels differ"
@@ -266,13 +313,74 @@ if ran "patched$sfx" && ran "upstream$sfx"; then
 	{ echo; echo "## 6.1 patched against 6.12 upstream"; echo; cat "$RES/upstream$sfx.md"; } >>"$SUM"
 fi
 
-p=0 f=0 s=0
+# cow.c: every case not listed as failing on a kernel (scripts/cow-expected,
+# "fail") gives the same result (pass, fail, skip or xfail) on every kernel
+# of the run that has it, but where an entry "differs" says that the 6.12
+# kernels differ from the 6.1 ones, and why: there they must differ.
+cowk=() cowf=()
+for v in "$@"; do [ ! -f "$RES/$v/cow.counts" ] || { cowk+=("$v"); cowf+=("$RES/$v/cases.tsv"); }; done
+if [ ${#cowk[@]} -gt 1 ]; then
+	trees=$(for v in "${cowk[@]}"; do k=${v%-debug}; printf '%s=%s ' "$v" "$(variant_tree "${k%%+*}")"; done)
+	if ! awk -F'\t' -v trees="$trees" '
+	function glob(g) { gsub(/[.+^$(){}|\[\]\\]/, "\\\\&", g); gsub(/\*/, ".*", g); return "^" g "$" }
+	function row(t, why,   j) {
+		printf "| %s |", t
+		for (j = 1; j <= n; j++) printf " %s |", ((t, j) in st) ? st[t, j] : "-"
+		printf " %s |\n", why
+	}
+	BEGIN { m = 0; n = split(trees, w, " "); for (i = 1; i <= n; i++) { split(w[i], kv, "="); kern[i] = kv[1]; tree[i] = kv[2] } }
+	FILENAME ~ /cow-expected$/ {
+		if ($0 ~ /^#/ || NF < 4 || $1 != "differs") next
+		dc[m] = glob($3); dn[m] = $3; dw[m] = $4; m++; next
+	}
+	FNR == 1 { k++ }
+	$1 ~ /^cow\./ { if (!($1 in seen)) { seen[$1] = 1; order[c++] = $1 } st[$1, k] = $2 }
+	END {
+		printf "| case |"; for (j = 1; j <= n; j++) printf " %s |", kern[j]; print " why |"
+		printf "|---|"; for (j = 1; j <= n; j++) printf "---|"; print "---|"
+		for (i = 0; i < c; i++) {
+			t = order[i]; a = ""; b = ""; why = ""
+			# KFAIL: listed as failing on that kernel, not compared
+			for (j = 1; j <= n; j++) {
+				if (!((t, j) in st) || st[t, j] == "KFAIL") continue
+				if (tree[j] == "6.12") { if (b == "") b = st[t, j]; else if (b != st[t, j]) why = "differs within 6.12" }
+				else { if (a == "") a = st[t, j]; else if (a != st[t, j]) why = "differs within 6.1" }
+			}
+			for (e = 0; e < m; e++) if (t ~ dc[e]) break
+			if (why == "" && a != "" && b != "") {
+				if (e < m) {
+					dhit[e]++
+					if (a == b) why = "recorded as a difference (" dn[e] "), but the same on both trees"
+					else { rec++; row(t, "recorded: " dw[e]); continue }
+				} else if (a != b) why = "differs between 6.1 and 6.12, and scripts/cow-expected does not record it"
+			}
+			if (why == "") continue
+			row(t, "**" why "**"); bad++
+		}
+		for (j = 1; j <= n; j++) if (tree[j] == "6.12") u = 1; else o = 1
+		for (e = 0; e < m; e++) if (u && o && !dhit[e]) {
+			printf "| %s | recorded difference that no case on both trees has: %s |\n", dn[e], dw[e]; bad++
+		}
+		printf "\n%d cases, %d differ as recorded, %d wrongly\n", c, rec, bad
+		exit bad > 0
+	}' "$LAB_TOP/scripts/cow-expected" "${cowf[@]}" >"$RES/cow.md" 2>&1; then
+		say "cow.c: the kernels differ where scripts/cow-expected records nothing, or agree where it does:"
+		bad=1
+	fi
+	cat "$RES/cow.md"
+	{ echo; echo "## cow.c across the kernels"; echo; cat "$RES/cow.md"; } >>"$SUM"
+fi
+
+p=0 f=0 s=0 kf=0 xf=0
 for v in "$@"; do
 	p=$((p + $(grep -c $'\tPASS\t' "$RES/$v/cases.tsv" || true)))
 	f=$((f + $(grep -c $'\tFAIL\t' "$RES/$v/cases.tsv" || true)))
 	s=$((s + $(grep -c $'\tSKIP\t' "$RES/$v/cases.tsv" || true)))
+	kf=$((kf + $(grep -c $'\tKFAIL\t' "$RES/$v/cases.tsv" || true)))
+	xf=$((xf + $(grep -c $'\tXFAIL\t' "$RES/$v/cases.tsv" || true)))
 done
 sed -n '3,/^$/p' "$SUM"
 echo "summary: $SUM"
+[ "$kf$xf" = 00 ] || echo "not counted below: $kf failed as expected (scripts/cow-expected), $xf xfail (cow.c's own)"
 echo "$p passed, $f failed, $s skipped"
 [ "$bad" = 0 ] && [ "$f" = 0 ]

@@ -10,10 +10,12 @@
 
 OUT=$BUILD/seen-to-fail
 mkdir -p "$OUT"
-quick="COMPLIANCE=0 STRESS=0 MM_TESTS=0"
+quick="COMPLIANCE=0 STRESS=0 MM_TESTS=0 COW=0"
 # "failed: RE": a case matching RE in a kernel's list of failed cases (a
 # skip would not do)
 failed_thp='failed: ^  userptr\.[a-z_]*\.shmem_thp_private$'
+# a R/O long-term pin case of cow.c in non-anonymous memory
+failed_cow='failed: ^  cow\.r_o_longterm_gup(_fast)?_pin\.(shared_zeropage|huge_zeropage|memfd|tmpfile|pmd_mapped_tmpfs_thp|memfd_hugetlb_[0-9]+_kb)$'
 # name <TAB> what breaks <TAB> the command's environment and target <TAB>
 # what the output must say (an extended regular expression, or "failed: RE")
 cases="kill	the test program dies of SIGSEGV mid-run	LAB_INJECT=kill $quick run	exit status 139
@@ -22,6 +24,7 @@ taint	a taint with no line in dmesg	LAB_INJECT=taint $quick run	tainted at the e
 nodmasg	vivid loaded without its dma-sg instances	LAB_INJECT=nodmasg $quick run	unexpected skip: userptr.vivid_cap_dma_sg
 nothp	tmpfs that cannot PMD-map the pagecache THP (huge=never)	LAB_INJECT=nothp $quick run	$failed_thp
 nopmdguard	patch 1's do_set_pmd() guard removed, with patch 4	LAB_BREAK=nopmdguard $quick run	$failed_thp
+anononly	patch 3's gup_must_unshare() back to anonymous pages only	LAB_BREAK=anononly COMPLIANCE=0 STRESS=0 MM_TESTS=0 run	$failed_cow
 nolivelockfix	6.12 without our do_set_pmd() fix (patch 1 of patches/mainline)	LAB_BREAK=upstream+nolivelockfix $quick run	$failed_thp
 norequestfix	6.12 without the vivid and vim2m request fixes (patches 3 and 4 of patches/mainline)	LAB_BREAK=upstream+norequestfix COMPLIANCE=0 MM_TESTS=0 run	v4l2_ctrl_request_complete
 compliance	v4l2-compliance cannot open its node	LAB_INJECT=compliance LAB_NODES=vim2m STRESS=0 MM_TESTS=0 MM_AB=0 UPSTREAM=0 check	no Total line

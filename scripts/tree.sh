@@ -9,9 +9,12 @@
 #   upstream   what mainline still needs, from patches/mainline/series
 #   K+NAME     kernel K with scripts/breaks/NAME.patch on top: a check
 #              broken on purpose, to see a test fail (LAB_BREAK=NAME)
-# Every branch ends with the selftest commit, made from the plain files in
-# tools/testing/selftests/media_userptr/. A branch is remade only when its
-# inputs changed. The branches are made in their own worktree, build/am, so
+# What is mailed ends with the selftest commit, made from the plain files in
+# tools/testing/selftests/media_userptr/: refs/mail/VARIANT points to it, on
+# both trees. On 6.1 the lab's own kernel patches (patches/lab/*.patch, in
+# file order; never mailed) follow it, on every branch, so that the tested
+# tree is the mailed tree plus patches/lab. On 6.12, refs/mail/V is V.
+# A branch is remade only when its inputs changed. The branches are made in their own worktree, build/am, so
 # that the files the kernels are built from (build/linux) are only touched
 # where the branches differ.
 . "$(dirname "$0")/lib.sh"
@@ -54,6 +57,22 @@ variant_patches() {
 	done <"$dir/series"
 }
 
+# The lab-only patches that go on top of what is mailed: 6.1 only (6.12's
+# gup_test has mainline's long-term pin ioctls already).
+lab_patches() {
+	[ "$T" = 6.1 ] || return 0
+	find "$LAB_TOP/patches/lab" -maxdepth 1 -name '*.patch' | LC_ALL=C sort
+}
+
+# git am, or stop with the reason.
+am() { # variant patch
+	if ! git am -q --keep-cr "$2" >"$LOGS/am-$1.log" 2>&1; then
+		cat "$LOGS/am-$1.log" >&2
+		git am --abort >/dev/null 2>&1 || true
+		die "patch $(basename "$2") does not apply to $(cat "$GIT/lab-version") ($1)"
+	fi
+}
+
 # The selftest's files, as paths relative to its directory.
 selftest_files() {
 	git -C "$LAB_TOP/$SELFTEST" ls-files -co --exclude-standard | sort
@@ -78,31 +97,30 @@ selftest_commit() {
 }
 
 make_branch() {
-	local v=$1 key p patches
+	local v=$1 key p patches lab
 	patches=$(variant_patches "$v")
+	lab=$(lab_patches)
 	# shellcheck disable=SC2086
 	key=$( (cat "$GIT/lab-source" "$LAB_TOP/scripts/tree.sh"; [ -z "$patches" ] || cat $patches
 		cat "$LAB_TOP/scripts/selftest.commit"
-		cd "$LAB_TOP/$SELFTEST" && selftest_files | xargs cat) |
+		cd "$LAB_TOP/$SELFTEST" && selftest_files | xargs cat
+		echo "lab patches:"; [ -z "$lab" ] || cat $lab) |
 		sha256sum | cut -c1-16)
 	if [ "$(cat "$GIT/lab-branch-$v" 2>/dev/null)" = "$key" ] &&
-		git rev-parse -q --verify "refs/heads/$v" >/dev/null; then
+		git rev-parse -q --verify "refs/heads/$v" >/dev/null &&
+		git rev-parse -q --verify "refs/mail/$v" >/dev/null; then
 		return 0
 	fi
 	git am --abort >/dev/null 2>&1 || true
 	git checkout -q -f -B "$v" base
 	git clean -q -f -d
-	for p in $patches; do
-		if ! git am -q --keep-cr "$p" >"$LOGS/am-$v.log" 2>&1; then
-			cat "$LOGS/am-$v.log" >&2
-			git am --abort >/dev/null 2>&1 || true
-			die "patch $(basename "$p") does not apply to $(cat "$GIT/lab-version") ($v)"
-		fi
-	done
+	for p in $patches; do am "$v" "$p"; done
 	selftest_commit
+	git update-ref "refs/mail/$v" HEAD
+	for p in $lab; do am "$v" "$p"; done
 	git checkout -q --detach
 	printf '%s\n' "$key" >"$GIT/lab-branch-$v"
-	say "branch $v: $(git rev-list --count base.."$v") commits on $(cat "$GIT/lab-version")"
+	say "branch $v: $(git rev-list --count "base..refs/mail/$v") commits mailed and $(git rev-list --count "refs/mail/$v..$v") of patches/lab on $(cat "$GIT/lab-version")"
 }
 
 # shellcheck disable=SC2046
