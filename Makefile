@@ -6,8 +6,9 @@
 #                 (MM_AB=0 leaves out the media-only kernel)
 #   make ci       what CI runs (.ci/run): make check, then make check with
 #                 KERNEL_DEBUG=1 (KASAN, DEBUG_VM, lockdep, kmemleak)
-#   make series   build the mailable series into build/series/ and check it
-#                 (checkpatch, bisect build, git am, send-email --dry-run)
+#   make series   build the mailable series into build/series/<SERIES>/ and
+#                 check it (checkpatch, git am, send-email --dry-run, bisect
+#                 build, W=1): SERIES=6.1 (default) | mainline | livelock
 #   make bench    baseline and patched side by side: time and memory of
 #                 USERPTR against copies and MMAP (build/bench/)
 #   make clock-soak  20 boots of baseline and patched, v4l2-compliance on

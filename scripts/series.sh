@@ -1,29 +1,132 @@
 #!/usr/bin/env bash
-# make series: build the mailable series from patches/ and the selftest
-# files, write it to build/series/ and check it:
-#   - checkpatch --strict on every patch;
-#   - every commit builds, in order (bisect build);
-#   - git am of the mbox onto a fresh base reproduces the same tree;
-#   - that tree is the one the lab tested (make check);
-#   - git send-email --dry-run accepts it (nothing is sent).
-# SERIES_VERSION=N sets the -vN of the series (default 1).
-# BISECT=0 skips the bisect build.
+# make series [SERIES=6.1|mainline|livelock]: build a mailable series from
+# one of the lab's branches, write it to build/series/<SERIES>/ and check it.
+#   6.1       patches/ and the selftest commit, for 6.1.y: branch "patched"
+#             of build/linux (the default)
+#   mainline  patches/mainline/ and the selftest commit, for the media and
+#             mm trees: branch "upstream" of build/linux-6.12 (Debian's 6.12)
+#   livelock  patches 1 and 2 of patches/mainline/ alone (the mm fix and
+#             its cow.c case), for the mm list, on the same 6.12 base
+# What is mailed is base..refs/mail/V (scripts/tree.sh records the last
+# mailed commit, the selftest commit, there); on 6.1 the lab's own
+# patches/lab/*.patch follow it in every branch and are never mailed.
+# The checks, one line each; any failure fails the run:
+#   - checkpatch --strict on every patch; a known item (KNOWN below) is
+#     reported by name as open, and must be resolved before mailing;
+#   - git am of the mbox onto a fresh base gives refs/mail/V, and
+#     patches/lab/ on top of it the tree that make check tested;
+#   - git send-email --dry-run accepts it (nothing is sent);
+#   - every commit builds, in order (BISECT=0 skips it);
+#   - W=1 and sparse (C=2) on the directories whose C files the series
+#     changes: no new warning against the base (WARNINGS=0 skips it).
+# SERIES_VERSION=N sets the -vN of the series (default 1). RESULTS=DIR: the
+# make check results the cover letter carries (default build/results).
+# SERIES_COVER=FILE: another cover template than scripts/cover-letter*.txt.
 . "$(dirname "$0")/lib.sh"
 
-TREE=$BUILD/linux
-OUT=$BUILD/series
-VERIFY=$BUILD/series-verify
+# What differs between the series: the tree and its tested kernel (V), how
+# many of the mailed commits go (all, or the first N), what their subjects
+# must be, the cover template, who else gets the cover letter, and the
+# kernels whose make check results it carries.
+SERIES=${SERIES:-6.1}
+case $SERIES in
+6.1) T=6.1 V=patched PICK=all MUST='' TEMPLATE=cover-letter.txt
+	# The mm patches are the prerequisite for 6.1.y: the stable list
+	# (Documentation/process/stable-kernel-rules.rst) gets the cover letter.
+	COVER_CC=stable@vger.kernel.org NEED="baseline patched" ;;
+mainline) T=6.12 V=upstream PICK=all MUST='' TEMPLATE=cover-letter-mainline.txt
+	COVER_CC='' NEED=upstream ;;
+livelock) T=6.12 V=upstream PICK=2 MUST='^(mm|selftests/mm)[/:]' TEMPLATE=cover-letter-livelock.txt
+	COVER_CC='' NEED=upstream ;;
+*) die "SERIES=$SERIES: 6.1, mainline or livelock" ;;
+esac
+TREE=$(tree_dir "$T")
+OUT=$BUILD/series/$SERIES
+VERIFY=$BUILD/series-verify-$SERIES
+RESULTS=${RESULTS:-$BUILD/results}
+TEMPLATE=${SERIES_COVER:-$LAB_TOP/scripts/$TEMPLATE}
+# kernel.sh builds a variant from the branch of its name, on the tree that
+# variant_tree() gives: upstream* is 6.12.
+BISECT_V=bisect
+[ "$T" = 6.1 ] || BISECT_V=upstream-bisect
 N=${SERIES_VERSION:-1}
 IDENT="$(git -C "$LAB_TOP" config user.name) <$(git -C "$LAB_TOP" config user.email)>"
 
-phase source bash "$LAB_TOP/scripts/source.sh"
-phase tree bash "$LAB_TOP/scripts/tree.sh"
-base=$(git -C "$TREE" rev-parse base)
-tip=$(git -C "$TREE" rev-parse patched)
-version=$(cat "$TREE/.git/lab-version")
+# checkpatch items known and named, with what must be done before mailing:
+# subject, checkpatch type, why. They do not fail the run, they are listed
+# as open; one that checkpatch no longer reports fails, so that the list
+# stays true.
+KNOWN=$(printf '%s\t%s\t%s\n' \
+	'media: vim2m: refuse a request with more than one buffer' MISSING_FIXES_TAG \
+	'Cc: stable without Fixes:, because the id of "media: vim2m: support requests" (v4.20) could not be verified here; verify it in mainline and add the Fixes: tag')
 
-# The series: the kernel patches, then the selftest commit (tree.sh made it
-# from the plain files, with its TARGETS line).
+[ -f "$TEMPLATE" ] || die "no cover template $TEMPLATE"
+
+# The cover letter carries the results of the last make check: they must
+# be there, for the kernels this series needs, without a failed case.
+[ -f "$RESULTS/summary.md" ] || die "no $RESULTS/summary.md: run make check first, the cover letter carries its results"
+# The kernel's lines in it come from the serial port: no CR goes in a mail.
+summary=$(mktemp)
+trap 'rm -f "$summary"' EXIT
+tr -d '\r' <"$RESULTS/summary.md" >"$summary"
+ran=$(sed -n 's/^- \*\*\([^*]*\)\*\* (.*/\1/p' "$summary" | paste -sd' ' -)
+for k in $NEED; do
+	line=$(grep "^- \*\*$k\*\* (" "$summary") ||
+		die "$RESULTS/summary.md has no results for $k (it has: $ran): run make check"
+	case $line in *", 0 failed,"*) ;; *) die "$RESULTS/summary.md: $k has failed cases: fix them, run make check" ;; esac
+done
+# compliance_ok TITLE: the summary has that v4l2-compliance section (false
+# if not), with a problem in none of its nodes (or the run stops here).
+compliance_ok() {
+	grep -q "^## v4l2-compliance -s, $1\$" "$summary" || return 1
+	sed -n "/^## v4l2-compliance -s, $1\$/,/^## /p" "$summary" | awk -F' \\| ' '
+		/^\| node / || /^\|---/ { next }
+		/^\| / { n++; p = $NF; sub(/ \|$/, "", p); if (p != "none") bad = 1 }
+		END { exit (n == 0 || bad) }' ||
+		die "$RESULTS/summary.md: v4l2-compliance ($1) has problems: fix them, run make check"
+}
+if [ "$SERIES" = mainline ]; then
+	cmp=$(sed -n '/^## 6.1 patched against 6.12 upstream/,/^## /p' "$summary")
+	[ -n "$cmp" ] || die "$RESULTS/summary.md has no comparison of patched and upstream: run make check"
+	! echo "$cmp" | grep -qE '\| (NOT RECORDED|recorded, but .*) \|$|\| missing \|' ||
+		die "$RESULTS/summary.md: patched and upstream differ where the test records no difference: run make check"
+	compliance_ok upstream || true
+fi
+[ "$SERIES" != 6.1 ] || compliance_ok "baseline against patched" || true
+say "results: $RESULTS/summary.md (kernels: $ran)"
+
+phase "source $T" bash "$LAB_TOP/scripts/source.sh" "$T"
+phase "tree $T" bash "$LAB_TOP/scripts/tree.sh" "$T" "$V"
+git -C "$TREE" rev-parse -q --verify "refs/mail/$V" >/dev/null ||
+	die "no refs/mail/$V in $TREE: scripts/tree.sh records the last mailed commit of $V there"
+base=$(git -C "$TREE" rev-parse base)
+mail=$(git -C "$TREE" rev-parse "refs/mail/$V")
+git -C "$TREE" merge-base --is-ancestor "$mail" "$V" ||
+	die "refs/mail/$V is not on branch $V: run scripts/tree.sh $T"
+version=$(cat "$TREE/.git/lab-version")
+origin=$(cat "$TREE/.git/lab-origin")
+# The lab's own patches, in the order tree.sh applies them (6.1 only).
+lab=()
+if [ "$T" = 6.1 ]; then
+	mapfile -t lab < <(find "$LAB_TOP/patches/lab" -maxdepth 1 -name '*.patch' | LC_ALL=C sort)
+fi
+
+mapfile -t commits < <(git -C "$TREE" rev-list --reverse "$base..$mail")
+[ "${#commits[@]}" -gt 0 ] || die "refs/mail/$V is base: nothing to mail"
+if [ "$PICK" != all ]; then
+	[ "${#commits[@]}" -ge "$PICK" ] || die "refs/mail/$V has fewer than $PICK commits"
+	commits=("${commits[@]:0:$PICK}")
+fi
+tip=${commits[${#commits[@]} - 1]}
+subj() { git -C "$TREE" log -1 --format=%s "$1"; }
+if [ -n "$MUST" ]; then
+	for c in "${commits[@]}"; do
+		subj "$c" | grep -qE "$MUST" || die "SERIES=$SERIES takes only commits whose subject matches $MUST, not: $(subj "$c")"
+	done
+fi
+
+# The series: format-patch of the commits (the selftest one made by tree.sh
+# from the plain files, with its TARGETS line and MAINTAINERS entry).
 rm -rf "$OUT"
 mkdir -p "$OUT"
 git -C "$TREE" format-patch -q --no-signature --cover-letter --base="$base" \
@@ -33,6 +136,7 @@ for p in "$OUT"/*.patch; do
 	case $p in *-0000-cover-letter.patch) cover=$p ;; *) patches+=("$p") ;; esac
 done
 count=${#patches[@]}
+[ "$count" = "${#commits[@]}" ] || die "format-patch wrote $count patches for ${#commits[@]} commits"
 
 # Recipients, per patch, from the tree's MAINTAINERS: maintainers and
 # reviewers in To, lists in Cc. The cover letter goes to all of them.
@@ -49,7 +153,7 @@ add_headers() { # patch "To: ..." "Cc: ..."
 	mv "$1.new" "$1"
 }
 all_to="" all_cc=""
-printf '%s\n' "--- the series (v$N, $count patches + cover letter) and its recipients"
+printf '%s\n' "--- the $SERIES series (v$N, $count patches + cover letter, on $version) and its recipients"
 for p in "${patches[@]}"; do
 	r=$(recipients "$p")
 	to=$(echo "$r" | sed -n 's/^To: //p')
@@ -61,136 +165,340 @@ for p in "${patches[@]}"; do
 done
 uniq_list() { tr ',' '\n' | sed 's/^ *//' | grep -v '^$' | awk '!seen[$0]++' | paste -sd, - | sed 's/,/, /g'; }
 cover_to=$(echo "$all_to" | uniq_list)
-# The mm patches are the prerequisite for 6.1.y: the stable list
-# (Documentation/process/stable-kernel-rules.rst) gets the cover letter.
-cover_cc=$(echo "$all_cc, stable@vger.kernel.org" | uniq_list)
+cover_cc=$(echo "$all_cc, $COVER_CC" | uniq_list)
 add_headers "$cover" "To: $cover_to" "Cc: $cover_cc"
+printf '%s\n  To: %s\n  Cc: %s\n' "$(basename "$cover")" "$cover_to" "$cover_cc"
 
-# The cover letter: subject and body from scripts/cover-letter.txt, with the
-# latest results generated by make check.
-summary=$BUILD/results/summary.md
-[ -f "$summary" ] || die "no results: run make check first, the cover letter carries them"
-body=$(mktemp)
-{
-	sed -e "s/@VERSION@/$version/g" -e "s/@ORIGIN@/$(sed 's/[&/\]/\\&/g' "$TREE/.git/lab-origin")/" \
-		"$LAB_TOP/scripts/cover-letter.txt" | sed '1d'
+# --- The cover letter: the template's first line is the subject, the rest
+# the body, where @VERSION@ and @ORIGIN@ are the tree's and a line @FIXES@
+# becomes the list of fixes with their Fixes: tags; the results of the
+# last make check follow, and what else the series needs said.
+
+# The patches that fix something: their Fixes: tags, or that they have none.
+fixes_list() {
+	local i=0 c f st
+	for c in "${commits[@]}"; do
+		i=$((i + 1))
+		f=$(git -C "$TREE" log -1 --format=%B "$c" | sed -n 's/^Fixes: //p')
+		st=$(git -C "$TREE" log -1 --format=%B "$c" | grep -c '^Cc: stable@' || true)
+		[ -n "$f" ] || [ "$st" != 0 ] || continue
+		printf '  %-2s %s\n' "$i" "$(subj "$c")"
+		if [ -n "$f" ]; then
+			git -C "$TREE" log -1 --format=%B "$c" | sed -n 's/^Fixes: /     Fixes: /p'
+		else
+			echo "     no Fixes: tag (see the patch)"
+		fi
+		[ "$st" = 0 ] || echo "     Cc: stable"
+	done
+}
+# The summary's line of a kernel, with its notes (pins, skips).
+kernel_lines() { # KERNEL
+	awk -v k="- **$1** (" '{ sub(/[ \t]+$/, "") }
+		index($0, k) == 1 { p = 1; gsub(/\*\*/, ""); print "  " $0; next }
+		p && /^  - / { print "  " $0; next } { p = 0 }' "$summary"
+}
+# Every case of a kernel, from the summary's last table: case TAB result.
+cases() { # KERNEL
+	awk -v k="$1" '
+	/^## / { ins = ($0 == "## All cases"); col = 0; next }
+	ins && /^\| case \|/ { n = split($0, h, / \| /)
+		for (i = 2; i <= n; i++) { x = h[i]; sub(/ \|$/, "", x); if (x == k) col = i }
+		next }
+	ins && col && /^\| [a-z]/ { split($0, f, / \| /); c = f[1]; sub(/^\| /, "", c)
+		v = f[col]; sub(/ \|$/, "", v); print c "\t" v }' "$summary"
+}
+# Counts per program: the kselftest, mm's selftests, stress, fuzz.
+per_program() { # KERNEL
+	cases "$1" | awk -F'\t' '
+	$2 == "-" { next }
+	{ split($1, w, "."); p = w[1]; s = $2; sub(/:.*/, "", s)
+	  if (!(p in n)) order[m++] = p; n[p]++; c[p, s]++ }
+	END {
+		name["userptr"] = "media_userptr kselftest"; name["vm"] = "mm selftests"
+		name["cow"] = "mm selftest cow"; name["stress"] = "stress"; name["fuzz"] = "fuzz"
+		k = split("PASS FAIL KFAIL XFAIL SKIP", st, " ")
+		w["PASS"] = "passed"; w["FAIL"] = "failed"; w["KFAIL"] = "failed as expected"
+		w["XFAIL"] = "xfail"; w["SKIP"] = "skipped"
+		for (i = 0; i < m; i++) { p = order[i]
+			printf "  %s: %d cases, %d passed, %d failed", (p in name) ? name[p] : p, n[p], c[p, "PASS"], c[p, "FAIL"]
+			for (j = 3; j <= k; j++) if (c[p, st[j]]) printf ", %d %s", c[p, st[j]], w[st[j]]
+			print "" }
+	}'
+}
+# A group of cases of a kernel: how many passed, and their results.
+case_group() { # KERNEL REGEX TITLE
+	cases "$1" | awk -F'\t' -v re="$2" -v title="$3" '
+	$1 ~ re { n++; if ($2 ~ /^PASS/) p++; r = $2; sub(/^PASS: /, "", r); if (!(r in seen)) { seen[r] = 1; rs = rs (rs ? "; " : "") r } }
+	END { if (n) printf "  %s: %d of %d passed (%s)\n", title, p, n, rs }'
+}
+compliance_line() { # KERNEL
+	compliance_ok "$1" || return 0
+	echo "  v4l2-compliance -s on $1: no failure outside its list of known"
+	echo "  failures for $T, each listed there with its cause"
+}
+lab_note() {
+	[ "${#lab[@]}" -gt 0 ] || return 0
 	echo
+	echo "The kernels the lab tested also carry, on top of the series, the lab's"
+	echo "own patches, which are not part of it:"
+	for p in "${lab[@]}"; do
+		awk '/^Subject: / { s = $0; sub(/^Subject: (\[PATCH[^]]*\] )?/, "", s); on = 1; next }
+			on && /^[ \t]/ { sub(/^[ \t]+/, " "); s = s $0; next }
+			on { print "  " s; exit }' "$p"
+	done
+}
+
+results_6_1() {
 	echo "Results of the lab's make check (the media_userptr kselftest in QEMU):"
 	echo
 	sed -n '/^- \*\*/p' "$summary" | sed 's/\*\*//g'
 	echo
 	echo "Where the kernels differ, vmalloc memop (dma-sg and dma-contig show"
 	echo "the same on mediaonly and patched; baseline = $version, mediaonly ="
-	echo "the media patches without the mm ones, patched = this series):"
+	echo "the media patches without the mm ones, patched = this series$(
+		case " $ran " in *" upstream "*) printf ',\nupstream = %s with the mainline patches, which patched must agree with' \
+			"$(cat "$(tree_dir 6.12)/.git/lab-version" 2>/dev/null || echo 6.12)" ;; esac)):"
 	echo
 	sed -n '/^## Where the kernels differ/,/^## All cases/p' "$summary" | sed '1,2d;$d' |
 		grep -E '^\| (case|userptr\.[a-z0-9_]*vmalloc\.)' |
 		sed -E -e 's/^\| userptr\./| /' -e 's/ *\|$//' -e 's/^\| //' -e 's/ \| /  |  /g' \
 			-e 's/, re-queue [1-9]: stale//g' -e 's/re-queue 0: /re-queued 8 times: /g'
-	if grep -q '^## v4l2-compliance' "$summary"; then
+	if compliance_ok "baseline against patched"; then
 		echo
 		echo "v4l2-compliance -s, baseline against patched: no new failure."
 	fi
+	lab_note
 	echo
 	echo "Callers of the changed functions (git grep in $version):"
 	(cd "$TREE" && git grep -n -E '(get_vaddr_frames|vb2_create_framevec)\(' "$tip" -- '*.c' '*.h' |
 		sed "s/^$tip://" | grep -vE '^[^:]*:[0-9]+:[[:space:]]*/?\*' | sed 's/^/  /')
+}
+
+results_mainline() {
+	echo "Results of the lab's last make check, $version with this series, in QEMU:"
+	echo
+	kernel_lines upstream
+	per_program upstream
+	case_group upstream '^userptr\..*_out_.*\.shmem_thp_private$' \
+		"R/O pins of a PMD-mapped tmpfs THP (patch 1)"
+	case_group upstream '^vm\.cow$' "mm's cow test, with patch 2's case"
+	case_group upstream '^userptr\..*dma_contig\.unaligned$' \
+		"dma-contig, a buffer that does not start on a page (patch 5)"
+	compliance_line upstream
+	echo
+	echo "The same kselftest on 6.1.y with our 6.1 series (which makes the"
+	echo "change mainline made in 6.2) against this kernel, case by case:"
+	sed -n '/^## 6.1 patched against 6.12 upstream/,$p' "$summary" |
+		sed -n 's/^\([0-9][0-9]* of [0-9]* cases agree.*\)/  \1/p'
+	sed -n '/^## 6.1 patched against 6.12 upstream/,$p' "$summary" |
+		awk -F' \\| ' '/^\| userptr\./ { r = $4; sub(/ \|$/, "", r); n[r]++; if (!(r in s)) { s[r] = 1; o[m++] = r } }
+		END { for (i = 0; i < m; i++) printf "    %d: %s\n", n[o[i]], o[i] }'
+}
+
+results_livelock() {
+	echo "Results of the lab's last make check, $version with these patches"
+	echo "and the rest of the lab's mainline series, in QEMU:"
+	echo
+	kernel_lines upstream
+	case_group upstream '^userptr\..*_out_.*\.shmem_thp_private$' \
+		"media_userptr, R/O USERPTR pins of a PMD-mapped tmpfs THP"
+	case_group upstream '^vm\.cow$' "mm's cow test, with patch 2's case"
+	case_group upstream '^vm\.' "mm's selftests"
+}
+
+fixes=$(mktemp)
+body=$(mktemp)
+fixes_list >"$fixes"
+{
+	VERSION=$version ORIGIN=$origin awk -v fixesf="$fixes" '
+	function rep(s, from, to,   i, o) { o = ""
+		while ((i = index(s, from)) > 0) { o = o substr(s, 1, i - 1) to; s = substr(s, i + length(from)) }
+		return o s }
+	NR == 1 { next }
+	$0 == "@FIXES@" { while ((getline l < fixesf) > 0) print l; next }
+	{ print rep(rep($0, "@VERSION@", ENVIRON["VERSION"]), "@ORIGIN@", ENVIRON["ORIGIN"]) }' "$TEMPLATE"
+	echo
+	case $SERIES in
+	6.1) results_6_1 ;;
+	mainline) results_mainline ;;
+	livelock) results_livelock ;;
+	esac
 } >"$body"
-subject=$(sed -n '1p' "$LAB_TOP/scripts/cover-letter.txt")
+subject=$(sed -n '1p' "$TEMPLATE")
 awk -v subj="$subject" -v bodyf="$body" '
 	/^Subject: / { sub(/\*\*\* SUBJECT HERE \*\*\*/, subj); print; next }
 	/^\*\*\* BLURB HERE \*\*\*/ { while ((getline l < bodyf) > 0) print l; next }
 	{ print }' "$cover" >"$cover.new"
 mv "$cover.new" "$cover"
-rm -f "$body"
+rm -f "$body" "$fixes"
+! grep -n '@[A-Z]\+@' "$cover" || die "$(basename "$cover"): a placeholder of $TEMPLATE was not filled in"
 
 fail=0
-# checkpatch --strict. Commit ids cannot be looked up in the lab's tree,
-# which has no history: that one check is left out.
-cp_out=$( (cd "$TREE" && perl scripts/checkpatch.pl --strict --terse --show-types \
-	--ignore UNKNOWN_COMMIT_ID "${patches[@]}") 2>&1 || true)
-if echo "$cp_out" | grep -qE '(ERROR|WARNING|CHECK):'; then
-	echo "$cp_out" | grep -E '(ERROR|WARNING|CHECK):'
-	say "checkpatch --strict: FAILED"
+open=()
+# checkpatch --strict, patch by patch. Commit ids cannot be looked up in
+# the lab's tree, which has no history: that one check is left out (the
+# Fixes: ids are to be checked on the tree the series is rebased on).
+errors=0 warnings=0 checks=0 known_hit=""
+i=0
+for p in "${patches[@]}"; do
+	s=$(subj "${commits[$i]}")
+	i=$((i + 1))
+	out=$( (cd "$TREE" && perl scripts/checkpatch.pl --strict --terse --show-types \
+		--ignore UNKNOWN_COMMIT_ID "$p") 2>&1 || true)
+	while IFS= read -r l; do
+		type=$(echo "$l" | sed -nE 's/.*(ERROR|WARNING|CHECK):([A-Z0-9_]+):.*/\2/p')
+		why=$(printf '%s\n' "$KNOWN" | awk -F'\t' -v s="$s" -v t="$type" '$1 == s && $2 == t { print $3 }')
+		if [ -n "$why" ]; then
+			known_hit="$known_hit$s	$type
+"
+			open+=("patch $i, \"$s\": checkpatch $type: $why")
+			continue
+		fi
+		echo "$l"
+		case $l in *ERROR:*) errors=$((errors + 1)) ;; *WARNING:*) warnings=$((warnings + 1)) ;; *) checks=$((checks + 1)) ;; esac
+	done < <(echo "$out" | grep -E '(ERROR|WARNING|CHECK):' || true)
+done
+# A known item whose patch is in the series but that checkpatch no longer
+# reports is resolved: it must leave the list.
+stale=$(printf '%s\n' "$KNOWN" | while IFS=$'\t' read -r s t _; do
+	for c in "${commits[@]}"; do
+		[ "$(subj "$c")" = "$s" ] || continue
+		printf '%s' "$known_hit" | grep -qxF "$s	$t" || echo "  $s: $t"
+	done
+done)
+note=""
+[ "${#open[@]}" = 0 ] || note=", and ${#open[@]} known item open (below)"
+if [ $((errors + warnings + checks)) != 0 ]; then
+	say "checkpatch --strict: FAILED: $errors errors, $warnings warnings, $checks checks (above)$note"
 	fail=1
 else
-	say "checkpatch --strict: $count patches, 0 errors, 0 warnings, 0 checks"
+	say "checkpatch --strict: $count patches, 0 errors, 0 warnings, 0 checks$note"
 fi
+if [ -n "$stale" ]; then
+	echo "$stale"
+	say "checkpatch --strict: known items (KNOWN in scripts/series.sh) no longer reported: take them off the list"
+	fail=1
+fi
+for o in "${open[@]}"; do echo "  OPEN: $o"; done
 
-# git am onto a fresh base reproduces the tree, which is the lab's.
+# git am onto a fresh base gives what tree.sh made, and with patches/lab/
+# on top, the tree that make check tested.
+am_check() {
+	local got want tested with_lab=""
+	[ "${#lab[@]}" = 0 ] || with_lab=" and of patches/lab/ (${#lab[@]} lab-only, not mailed)"
+	if ! git -C "$VERIFY" am -q "${patches[@]}" >"$LOGS/series-am.log" 2>&1; then
+		tail -n 20 "$LOGS/series-am.log"
+		say "git am of the series: FAILED (log: $LOGS/series-am.log)"
+		return 1
+	fi
+	got=$(git -C "$VERIFY" rev-parse 'HEAD^{tree}')
+	want=$(git -C "$TREE" rev-parse "$tip^{tree}")
+	if [ "$got" != "$want" ]; then
+		say "git am of the series: the tree differs from commit $count of refs/mail/$V"
+		return 1
+	fi
+	if [ "$tip" != "$mail" ]; then
+		say "git am of the series onto $version: the tree of the first $count commits of refs/mail/$V (${got:0:12}); make check tested the whole $V branch, not these alone"
+		return 0
+	fi
+	if [ "${#lab[@]}" -gt 0 ] &&
+		! git -C "$VERIFY" am -q "${lab[@]}" >"$LOGS/series-am-lab.log" 2>&1; then
+		tail -n 20 "$LOGS/series-am-lab.log"
+		say "git am of patches/lab/ on the series: FAILED (log: $LOGS/series-am-lab.log)"
+		return 1
+	fi
+	got=$(git -C "$VERIFY" rev-parse 'HEAD^{tree}')
+	tested=$(cat "$BUILD/obj/$V/lab-tree" 2>/dev/null || echo none)
+	if [ "$got" != "$(git -C "$TREE" rev-parse "$V^{tree}")" ]; then
+		say "git am of the series$with_lab: the tree differs from branch $V"
+		return 1
+	elif [ "$got" != "$tested" ]; then
+		say "git am of the series$with_lab: the tree of branch $V, but not the one make check tested (build/obj/$V/lab-tree: run make check)"
+		return 1
+	fi
+	say "git am of the series onto $version$with_lab: the tree make check tested ($V, ${got:0:12})"
+}
 rm -rf "$VERIFY"
 git -C "$TREE" worktree prune
 git -C "$TREE" worktree add -q --detach "$VERIFY" "$base"
-if ! git -C "$VERIFY" am -q "${patches[@]}" >"$LOGS/series-am.log" 2>&1; then
-	cat "$LOGS/series-am.log"
-	say "git am of the series: FAILED"
-	fail=1
-else
-	got=$(git -C "$VERIFY" rev-parse 'HEAD^{tree}')
-	want=$(git -C "$TREE" rev-parse "$tip^{tree}")
-	tested=$(cat "$BUILD/obj/patched/lab-tree" 2>/dev/null || echo none)
-	if [ "$got" != "$want" ]; then
-		say "git am of the series: the tree differs from the patched branch"
-		fail=1
-	elif [ "$got" != "$tested" ]; then
-		say "git am of the series: not the tree the lab tested (run make check)"
-		fail=1
-	else
-		say "git am of the series onto $version: same tree as the one make check tested (${got:0:12})"
-	fi
-fi
+am_check || fail=1
 git -C "$TREE" worktree remove --force "$VERIFY"
 
 # git send-email accepts it; --dry-run sends nothing and needs no network.
 if git -C "$TREE" send-email --dry-run --confirm=never --from="$IDENT" \
-	--smtp-server=/bin/false "$cover" "${patches[@]}" >"$LOGS/send-email.log" 2>&1; then
+	--smtp-server=/bin/false "$cover" "${patches[@]}" >"$LOGS/send-email-$SERIES.log" 2>&1; then
 	say "git send-email --dry-run: accepted $((count + 1)) messages"
 else
-	tail -n 20 "$LOGS/send-email.log"
-	say "git send-email --dry-run: FAILED"
+	tail -n 20 "$LOGS/send-email-$SERIES.log"
+	say "git send-email --dry-run: FAILED (log: $LOGS/send-email-$SERIES.log)"
 	fail=1
 fi
 
 # Bisect build: every commit of the series builds, in order.
 if [ "${BISECT:-1}" = 1 ]; then
 	n=0
-	for c in $(git -C "$TREE" rev-list --reverse "$base..$tip"); do
+	for c in "${commits[@]}"; do
 		n=$((n + 1))
-		git -C "$TREE" branch -f bisect "$c"
-		if VARIANT_BRANCH=bisect bash "$LAB_TOP/scripts/kernel.sh" bisect >"$LOGS/bisect-$n.log" 2>&1; then
-			say "bisect build $n/$((count)): ok  $(git -C "$TREE" log -1 --format=%s "$c")"
+		git -C "$TREE" branch -f "$BISECT_V" "$c"
+		if bash "$LAB_TOP/scripts/kernel.sh" "$BISECT_V" >"$LOGS/bisect-$SERIES-$n.log" 2>&1; then
+			say "bisect build $n/$count: ok  $(subj "$c")"
 		else
-			tail -n 30 "$LOGS/bisect-$n.log"
-			say "bisect build $n/$count: FAILED  $(git -C "$TREE" log -1 --format=%s "$c")"
+			tail -n 30 "$LOGS/bisect-$SERIES-$n.log"
+			say "bisect build $n/$count: FAILED  $(subj "$c") (log: $LOGS/bisect-$SERIES-$n.log)"
 			fail=1
 			break
 		fi
 	done
+else
+	say "bisect build: skipped (BISECT=0)"
 fi
 
-# W=1 and sparse (C=2: every file) on what the series touches, against the
-# baseline: no new warning.
+# W=1 and sparse (C=2: every file) on the directories whose C files the
+# series changes (tools/ aside), on the base and with the series: no new
+# warning. Objects: a copy of the tested kernel's, whose .o in those
+# directories are removed first, so that every file is compiled again.
 if [ "${WARNINGS:-1}" = 1 ]; then
-	targets="drivers/media/common/videobuf2/ drivers/media/test-drivers/ mm/"
-	for v in baseline patched; do
-		obj=$BUILD/obj/w1-$v
-		[ -d "$obj" ] || cp -a "$BUILD/obj/$v" "$obj"
-		git -C "$TREE" checkout -q -f --detach "$v"
-		# shellcheck disable=SC2086
-		make -C "$TREE" O="$obj" -j"$(nproc)" CC="ccache gcc" W=1 C=2 CHECK=sparse \
-			$targets >"$LOGS/w1-$v.log" 2>&1 || true
-		grep -E '(warning|error):' "$LOGS/w1-$v.log" | sed -E 's/:[0-9]+:[0-9]+:/:/' |
-			sed "s|$TREE/||" | LC_ALL=C sort -u >"$OUT/w1-$v.txt"
-	done
-	new=$(LC_ALL=C comm -13 "$OUT/w1-baseline.txt" "$OUT/w1-patched.txt")
-	if [ -n "$new" ]; then
-		echo "$new"
-		say "W=1 and sparse: new warnings (above)"
-		fail=1
+	targets=$(git -C "$TREE" diff --name-only "$base" "$tip" -- '*.c' ':!tools/' |
+		xargs -r -n1 dirname | LC_ALL=C sort -u | awk '
+		{ for (i = 1; i <= n; i++) if (index($0 "/", d[i] "/") == 1) next; d[++n] = $0 }
+		END { for (i = 1; i <= n; i++) printf "%s/ ", d[i] }')
+	targets=${targets% }
+	if [ -z "$targets" ]; then
+		say "W=1 and sparse: the series changes no C file outside tools/"
 	else
-		say "W=1 and sparse on $targets: $(wc -l <"$OUT/w1-baseline.txt") warnings on the baseline, $(wc -l <"$OUT/w1-patched.txt") with the series, none new"
+		for side in base series; do
+			if [ "$side" = base ]; then ref=$base obj=$BUILD/obj/w1-$T-base; else ref=$tip obj=$BUILD/obj/w1-$SERIES; fi
+			[ -d "$obj" ] || cp -a "$BUILD/obj/$V" "$obj"
+			for d in $targets; do
+				[ ! -d "$obj/$d" ] || find "$obj/$d" -name '*.o' -delete
+			done
+			git -C "$TREE" checkout -q -f --detach "$ref"
+			# sparse's errors make make fail: they are counted, as warnings are.
+			# shellcheck disable=SC2086
+			make -C "$TREE" O="$obj" -j"$(nproc)" CC="ccache gcc" W=1 C=2 CHECK=sparse \
+				$targets >"$LOGS/w1-$SERIES-$side.log" 2>&1 || true
+			grep -E '(warning|error):' "$LOGS/w1-$SERIES-$side.log" | sed -E 's/:[0-9]+:[0-9]+:/:/' |
+				sed "s|$TREE/||" | LC_ALL=C sort -u >"$OUT/w1-$side.txt" || true
+		done
+		new=$(LC_ALL=C comm -13 "$OUT/w1-base.txt" "$OUT/w1-series.txt")
+		if [ -n "$new" ]; then
+			echo "$new"
+			say "W=1 and sparse: new warnings (above; logs: $LOGS/w1-$SERIES-*.log)"
+			fail=1
+		else
+			say "W=1 and sparse on $targets: $(wc -l <"$OUT/w1-base.txt") warnings on $version, $(wc -l <"$OUT/w1-series.txt") with the series, none new"
+		fi
 	fi
+else
+	say "W=1 and sparse: skipped (WARNINGS=0)"
 fi
 
+rm -f "$OUT/open-items.txt"
+if [ "${#open[@]}" -gt 0 ]; then
+	printf '%s\n' "${open[@]}" >"$OUT/open-items.txt"
+fi
 echo "series: $OUT"
-[ "$fail" = 0 ]
+[ "$fail" = 0 ] || exit 1
+if [ "${#open[@]}" -gt 0 ]; then
+	say "checked, but NOT READY TO MAIL: ${#open[@]} known item open ($OUT/open-items.txt)"
+fi
