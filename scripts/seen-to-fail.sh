@@ -21,7 +21,7 @@ bug	a kernel BUG() (x86 prints no Oops)	LAB_INJECT=bug $quick run	dmesg is dirty
 taint	a taint with no line in dmesg	LAB_INJECT=taint $quick run	tainted at the end of the run: 512
 nodmasg	vivid loaded without its dma-sg instances	LAB_INJECT=nodmasg $quick run	unexpected skip: userptr.vivid_cap_dma_sg
 nothp	tmpfs that cannot PMD-map the pagecache THP (huge=never)	LAB_INJECT=nothp $quick run	$failed_thp
-nopmdguard	patch 1's do_set_pmd() guard removed, with patch 4	LAB_BREAK=nopmdguard $quick run	$failed_thp
+nopmdguard	patch 1's do_set_pmd() guard removed	LAB_BREAK=nopmdguard $quick run	$failed_thp
 compliance	v4l2-compliance cannot open its node	LAB_INJECT=compliance LAB_NODES=vim2m STRESS=0 MM_TESTS=0 MM_AB=0 UPSTREAM=0 check	no Total line
 clock	the guest's clock falls back to jiffies	LAB_CLOCK=bad $quick run	lab error, not a test result: the guest's clocksource"
 
