@@ -5,9 +5,11 @@
 #   - every commit builds, in order (bisect build);
 #   - git am of the mbox onto a fresh base reproduces the same tree;
 #   - that tree is the one the lab tested (make check);
-#   - git send-email --dry-run accepts it (nothing is sent).
+#   - git send-email --dry-run accepts it (nothing is sent);
+#   - every commit boots and passes the kselftest as that commit must
+#     (make bisect, scripts/bisect.sh).
 # SERIES_VERSION=N sets the -vN of the series (default 1).
-# BISECT=0 skips the bisect build.
+# BISECT=0 skips the bisect build, BOOT=0 the boots.
 . "$(dirname "$0")/lib.sh"
 
 TREE=$BUILD/linux
@@ -190,6 +192,15 @@ if [ "${WARNINGS:-1}" = 1 ]; then
 	else
 		say "W=1 and sparse on $targets: $(wc -l <"$OUT/w1-baseline.txt") warnings on the baseline, $(wc -l <"$OUT/w1-patched.txt") with the series, none new"
 	fi
+fi
+
+# Every commit booted (make bisect): each commit of the series with the
+# selftest commit on top, the kselftest held against what that commit
+# must do. BOOT=0 leaves it out.
+if [ "${BOOT:-1}" = 1 ] && [ "${SERIES:-6.1}" = 6.1 ]; then
+	bash "$LAB_TOP/scripts/bisect.sh" || fail=1
+else
+	say "boot every commit: skipped (BOOT=0)"
 fi
 
 echo "series: $OUT"
