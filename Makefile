@@ -8,7 +8,11 @@
 #                 KERNEL_DEBUG=1 (KASAN, DEBUG_VM, lockdep, kmemleak)
 #   make series   build the mailable series into build/series/<SERIES>/ and
 #                 check it (checkpatch, git am, send-email --dry-run, bisect
-#                 build, W=1): SERIES=6.1 (default) | mainline | livelock
+#                 build, W=1): SERIES=6.1 (default) | mainline | livelock;
+#                 for 6.1 then make bisect (BOOT=0 leaves that out)
+#   make bisect   boot every commit of the 6.1 series and run the kselftest,
+#                 held against what that commit must do (DRY_RUN=1: the
+#                 plan only; BISECT_COMMITS="4 5": those commits)
 #   make bench    baseline and patched side by side: time and memory of
 #                 USERPTR against copies and MMAP (build/bench/)
 #   make clock-soak  20 boots of baseline and patched, v4l2-compliance on
@@ -29,7 +33,7 @@
 
 SHELL := /bin/bash
 
-.PHONY: run check ci deps clean lint series bench clock-soak seen-to-fail
+.PHONY: run check ci deps clean lint series bisect bench clock-soak seen-to-fail
 
 run:
 	@bash scripts/lab.sh run
@@ -42,6 +46,9 @@ ci:
 
 series:
 	@bash scripts/series.sh
+
+bisect:
+	@bash scripts/bisect.sh
 
 bench:
 	@bash scripts/bench.sh

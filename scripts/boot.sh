@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Boot one kernel variant in QEMU and collect what the guest reports:
-#   scripts/boot.sh baseline|mediaonly|patched[-debug] [EXPECT]
+#   scripts/boot.sh baseline|mediaonly|patched|upstream|commit-N[-debug] [EXPECT]
+# EXPECT: the kselftest's expectations, by default the kernel's own
+# (scripts/lib.sh kernel_expect).
 # build/results/<variant>/: console.log (ttyS0), results.tap (ttyS1, KTAP),
 # dmesg.log (ttyS2), qemu.rc. Fails on a panic, a hang or a missing result.
 . "$(dirname "$0")/lib.sh"
 
 v=$1
-expect=${2:-${v%-debug}}
-expect=${expect%%+*}
+expect=${2:-$(kernel_expect "$v")}
 OBJ=$BUILD/obj/$v
 # BOOT_RES: where the results go (make bench keeps one directory per run).
 RES=${BOOT_RES:-$BUILD/results/$v}

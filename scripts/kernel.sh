@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Configure and build one kernel variant out of tree, with ccache:
-#   scripts/kernel.sh baseline|mediaonly|patched|upstream|bisect[-debug]
+#   scripts/kernel.sh baseline|mediaonly|patched|upstream|commit-N|bisect[-debug]
 # (bisect builds the commit that the "bisect" branch points to; a -debug
 # variant adds scripts/debug.config to the same branch.) The variant's tree
 # (scripts/lib.sh) gives the source and scripts/lab-<tree>.config.

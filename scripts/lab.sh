@@ -84,13 +84,5 @@ done
 # shellcheck disable=SC2086
 phase report bash "$LAB_TOP/scripts/report.sh" $variants
 
-# Drift: what was tested must be what is committed, or the results (and the
-# series that make series generates from the same files) describe code
-# that nobody can check out.
-dirty=$(git -C "$LAB_TOP" status --porcelain -- patches tools/testing/selftests/media_userptr)
-if [ -n "$dirty" ]; then
-	echo "$dirty"
-	[ "${ALLOW_DIRTY:-0}" = 1 ] ||
-		die "drift: the kernels were tested with uncommitted changes to patches/ or the selftest (ALLOW_DIRTY=1 accepts that)"
-	say "drift: tested with uncommitted changes (ALLOW_DIRTY=1)"
-fi
+# Drift: what was tested must be what is committed (scripts/lib.sh).
+check_drift

@@ -102,3 +102,101 @@ am_dir() {
 tree_variants() {
 	if [ "$1" = 6.1 ]; then echo "baseline mediaonly patched"; else echo upstream; fi
 }
+
+# The kernels of make bisect (scripts/bisect.sh): commit-N is the 6.1 tree
+# with the first N patches of patches/series, then the selftest commit, as
+# every branch of scripts/tree.sh. What such a kernel must do follows from
+# the subjects of the patches it has, never from their numbers, so that
+# the series can change.
+# series_subjects [N]: the subjects of the first N patches of patches/series
+# (all of them without N), one a line, as git am makes them.
+series_subjects() {
+	local p n=0
+	while read -r p; do
+		case $p in '' | '#'*) continue ;; esac
+		[ -z "${1:-}" ] || [ "$n" -lt "$1" ] || break
+		n=$((n + 1))
+		[ -f "$LAB_TOP/patches/$p" ] || die "patches/series names $p, which is missing"
+		awk '/^Subject: / {
+			s = substr($0, 10)
+			while ((getline l) > 0 && l ~ /^[ \t]/) s = s l
+			sub(/^\[PATCH[^]]*\] /, "", s); print s; exit
+		}' "$LAB_TOP/patches/$p"
+	done <"$LAB_TOP/patches/series"
+}
+
+# The patches that decide a commit's expectations: FOLL_FORCE dropped, then
+# the pin's direction taken from the queue's.
+NOFORCE_SUBJECT="media: videobuf2: do not pin USERPTR memory with FOLL_FORCE"
+DIRECTION_SUBJECT="media: videobuf2: pin USERPTR memory for write only when the device writes"
+
+# kernel_expect KERNEL: the kselftest's expectations (MEDIA_USERPTR_EXPECT)
+# for a kernel. baseline, mediaonly, patched and upstream (with -debug or
+# +BREAK) have their own; commit-N has
+#   baseline   before FOLL_FORCE is dropped (FOLL_FORCE | FOLL_WRITE);
+#   noforce    from then until the direction change (FOLL_WRITE alone);
+#   patched    from the direction change on, with the mm patches of the
+#              series (subjects "mm..."), which all come before it;
+#   mediaonly  the direction change without any of them.
+kernel_expect() {
+	local k=${1%-debug} s mm all
+	k=${k%%+*}
+	case $k in
+	commit-[0-9]*) ;;
+	*) echo "$k"; return 0 ;;
+	esac
+	s=$(series_subjects "${k#commit-}")
+	if grep -qxF "$DIRECTION_SUBJECT" <<<"$s"; then
+		mm=$(grep -cE '^mm[:/]' <<<"$s" || true)
+		all=$(series_subjects | grep -cE '^mm[:/]' || true)
+		if [ "$mm" = "$all" ]; then
+			echo patched
+		elif [ "$mm" = 0 ]; then
+			echo mediaonly
+		else
+			die "$k: the direction change with $mm of the $all mm patches: no expectations for that"
+		fi
+	elif grep -qxF "$NOFORCE_SUBJECT" <<<"$s"; then
+		echo noforce
+	else
+		echo baseline
+	fi
+}
+
+# expected_skips KERNEL: the entries of scripts/expected-skips that hold for
+# a kernel, with its name in the first column. That column is a kernel
+# name or a glob of them ("commit-*"), and "GLOB until SUBJECT" holds for
+# a commit-N kernel only while the patch with that subject is not in it
+# (a subject that is not in patches/series is an error).
+expected_skips() {
+	local k=$1 s=""
+	case $k in commit-[0-9]*) s=$(series_subjects "${k#commit-}") ;; esac
+	awk -F'\t' -v OFS='\t' -v kernel="$k" -v have="$s" -v all="$(series_subjects)" '
+	function glob(g) { gsub(/[.+^$(){}|\[\]\\]/, "\\\\&", g); gsub(/\*/, ".*", g); return "^" g "$" }
+	function in_list(x, l) { return index("\n" l "\n", "\n" x "\n") > 0 }
+	/^#/ || NF < 4 { next }
+	{
+		who = $1; upto = ""
+		if ((i = index(who, " until ")) > 0) { upto = substr(who, i + 7); who = substr(who, 1, i - 1) }
+		if (upto != "" && !in_list(upto, all)) {
+			printf "scripts/expected-skips: no patch of patches/series is \"%s\"\n", upto > "/dev/stderr"
+			err = 1; exit
+		}
+		if (kernel !~ glob(who) || (upto != "" && in_list(upto, have))) next
+		$1 = kernel; print
+	}
+	END { exit err }' "$LAB_TOP/scripts/expected-skips"
+}
+
+# check_drift: what was tested must be what is committed, or the results
+# (and the series that make series generates from the same files) describe
+# code that nobody can check out. ALLOW_DIRTY=1 accepts it.
+check_drift() {
+	local dirty
+	dirty=$(git -C "$LAB_TOP" status --porcelain -- patches tools/testing/selftests/media_userptr)
+	[ -n "$dirty" ] || return 0
+	echo "$dirty"
+	[ "${ALLOW_DIRTY:-0}" = 1 ] ||
+		die "drift: the kernels were tested with uncommitted changes to patches/ or the selftest (ALLOW_DIRTY=1 accepts that)"
+	say "drift: tested with uncommitted changes (ALLOW_DIRTY=1)"
+}

@@ -13,10 +13,12 @@
 . "$(dirname "$0")/lib.sh"
 
 RES=$BUILD/results
-# The debug kernels (KERNEL_DEBUG=1) get their own summary: make series
-# puts the one of make check into the cover letter.
+# The debug kernels (KERNEL_DEBUG=1) and the commits of make bisect get
+# their own summary: make series puts the one of make check into the
+# cover letter.
 case $1 in
 *-debug) SUM=$RES/summary-debug.md ;;
+commit-*) SUM=$RES/summary-bisect.md ;;
 *) SUM=$RES/summary.md ;;
 esac
 bad=0
@@ -26,8 +28,6 @@ bad=0
 # them turns lockdep off), RCU stalls, lockups, the OOM killer, a user
 # program's segfault, and the list and refcount checks.
 DIRTY='WARNING:|BUG:|kernel BUG at|invalid opcode|divide error|Oops|general protection fault|stack segment|double fault|Kernel panic|KASAN|UBSAN|KFENCE|INFO:|rcu.*stall|soft lockup|hard LOCKUP|blocked for more than|Out of memory|oom-kill|invoked oom-killer|segfault at|traps: |refcount_t:|list_add corruption|list_del corruption|kmemleak:.*suspected|unreferenced object|Call Trace:'
-# The skips each kernel is expected to have, with their reasons.
-SKIPS=$LAB_TOP/scripts/expected-skips
 
 for v in "$@"; do
 	tap=$RES/$v/results.tap
@@ -95,11 +95,13 @@ for v in "$@"; do
 		grep '^# lab: error' "$tap"
 		bad=1
 	fi
-	# Skips: exactly those scripts/expected-skips gives for this kernel. A
-	# case an entry names must skip, for the reason it gives; any other
-	# skip is unexpected.
+	# Skips: exactly those scripts/expected-skips gives for this kernel
+	# (scripts/lib.sh expected_skips picks them). A case an entry names
+	# must skip, for the reason it gives; any other skip is unexpected.
 	k=${v%-debug}
-	if ! awk -F'\t' -v kernel="${k%%+*}" '
+	k=${k%%+*}
+	expected_skips "$k" >"$RES/$v/expected-skips"
+	if ! awk -F'\t' -v kernel="$k" '
 	BEGIN { m = 0 }
 	function glob(g) { gsub(/[.+^$(){}|\[\]\\]/, "\\\\&", g); gsub(/\*/, ".*", g); return "^" g "$" }
 	FILENAME ~ /expected-skips$/ {
@@ -121,7 +123,7 @@ for v in "$@"; do
 			if (!hit[i] && (w[1] in prog)) { printf "  no case is named %s\n", en[i]; err = 1 }
 		}
 		exit err
-	}' "$SKIPS" "$RES/$v/cases.tsv" >"$RES/$v/skips.err"; then
+	}' "$RES/$v/expected-skips" "$RES/$v/cases.tsv" >"$RES/$v/skips.err"; then
 		say "$v: the skips are not the expected ones (scripts/expected-skips):"
 		head -n 40 "$RES/$v/skips.err"
 		bad=1

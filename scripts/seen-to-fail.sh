@@ -23,7 +23,7 @@ bug	a kernel BUG() (x86 prints no Oops)	LAB_INJECT=bug $quick run	dmesg is dirty
 taint	a taint with no line in dmesg	LAB_INJECT=taint $quick run	tainted at the end of the run: 512
 nodmasg	vivid loaded without its dma-sg instances	LAB_INJECT=nodmasg $quick run	unexpected skip: userptr.vivid_cap_dma_sg
 nothp	tmpfs that cannot PMD-map the pagecache THP (huge=never)	LAB_INJECT=nothp $quick run	$failed_thp
-nopmdguard	patch 1's do_set_pmd() guard removed, with patch 4	LAB_BREAK=nopmdguard $quick run	$failed_thp
+nopmdguard	patch 1's do_set_pmd() guard removed	LAB_BREAK=nopmdguard $quick run	$failed_thp
 anononly	patch 3's gup_must_unshare() back to anonymous pages only	LAB_BREAK=anononly COMPLIANCE=0 STRESS=0 MM_TESTS=0 run	$failed_cow
 nolivelockfix	6.12 without our do_set_pmd() fix (patch 1 of patches/mainline)	LAB_BREAK=upstream+nolivelockfix $quick run	$failed_thp
 norequestfix	6.12 without the vivid and vim2m request fixes (patches 3 and 4 of patches/mainline)	LAB_BREAK=upstream+norequestfix COMPLIANCE=0 MM_TESTS=0 run	v4l2_ctrl_request_complete

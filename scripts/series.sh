@@ -18,7 +18,9 @@
 #   - git send-email --dry-run accepts it (nothing is sent);
 #   - every commit builds, in order (BISECT=0 skips it);
 #   - W=1 and sparse (C=2) on the directories whose C files the series
-#     changes: no new warning against the base (WARNINGS=0 skips it).
+#     changes: no new warning against the base (WARNINGS=0 skips it);
+#   - on 6.1, every commit boots and passes the kselftest as that commit
+#     must (make bisect, scripts/bisect.sh; BOOT=0 skips it).
 # SERIES_VERSION=N sets the -vN of the series (default 1). RESULTS=DIR: the
 # make check results the cover letter carries (default build/results).
 # SERIES_COVER=FILE: another cover template than scripts/cover-letter*.txt.
@@ -497,6 +499,16 @@ rm -f "$OUT/open-items.txt"
 if [ "${#open[@]}" -gt 0 ]; then
 	printf '%s\n' "${open[@]}" >"$OUT/open-items.txt"
 fi
+
+# Every commit booted (make bisect): each commit of the series with the
+# selftest commit on top, the kselftest held against what that commit
+# must do. BOOT=0 leaves it out.
+if [ "${BOOT:-1}" = 1 ] && [ "$SERIES" = 6.1 ]; then
+	bash "$LAB_TOP/scripts/bisect.sh" || fail=1
+else
+	say "boot every commit: skipped (BOOT=0, or not the 6.1 series)"
+fi
+
 echo "series: $OUT"
 [ "$fail" = 0 ] || exit 1
 if [ "${#open[@]}" -gt 0 ]; then

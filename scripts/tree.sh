@@ -5,6 +5,7 @@
 #   baseline   the selftest only (no kernel patch)
 #   mediaonly  the media patches without the mm prerequisite
 #   patched    the whole series from patches/series
+#   commit-N   its first N patches (make bisect, scripts/bisect.sh)
 # On 6.12 (build/linux-6.12):
 #   upstream   what mainline still needs, from patches/mainline/series
 #   K+NAME     kernel K with scripts/breaks/NAME.patch on top: a check
@@ -41,6 +42,8 @@ variant_patches() {
 		[ -f "$LAB_TOP/scripts/breaks/${1#*+}.patch" ] ||
 			die "no scripts/breaks/${1#*+}.patch"
 		printf '%s\n' "$LAB_TOP/scripts/breaks/${1#*+}.patch"
+		return 0 ;;
+	commit-[0-9]*) variant_patches patched | sed -n "1,${1#commit-}p"
 		return 0 ;;
 	esac
 	[ "$1" != baseline ] || return 0

@@ -49,7 +49,10 @@
  * released), "mediaonly" for one that pins by direction but whose mm does
  * not unshare read-only long-term pins in COW mappings, "upstream" for
  * mainline (the lab's 6.12 tree with the fixes that go to mainline): the
- * same as "patched", but where the test says "# difference:", with why.
+ * same as "patched", but where the test says "# difference:", with why;
+ * "noforce" for one that pins with FOLL_WRITE but without FOLL_FORCE (6.1
+ * with the series up to "media: videobuf2: do not pin USERPTR memory with
+ * FOLL_FORCE"), which refuses any buffer the process cannot write.
  * MEDIA_USERPTR_ONLY=<text> skips the device variants whose name does not
  * contain <text>. Files are created in MEDIA_USERPTR_DIR (default: /tmp).
  * MEDIA_USERPTR_THP_DIR names a tmpfs mounted with huge=always, for the
@@ -83,7 +86,7 @@
 #define M2M_H		32
 #define DQ_TIMEOUT_MS	20000
 
-enum profile { PATCHED, BASELINE, MEDIAONLY, UPSTREAM };
+enum profile { PATCHED, BASELINE, MEDIAONLY, UPSTREAM, NOFORCE };
 
 static enum profile profile(void)
 {
@@ -95,6 +98,8 @@ static enum profile profile(void)
 		return MEDIAONLY;
 	if (e && !strcmp(e, "upstream"))
 		return UPSTREAM;
+	if (e && !strcmp(e, "noforce"))
+		return NOFORCE;
 	return PATCHED;
 }
 
@@ -135,10 +140,15 @@ struct kind {
 	const char *name;
 	const char *sentence;
 	int (*setup)(struct mem *m, size_t len);
-	/* QBUF errno: [0] patched, [1] baseline; read = device reads. */
-	int rd[2], wr[2];
-	/* Why the baseline differs, where it does. */
+	/*
+	 * QBUF errno: [0] patched, [1] baseline, [2] noforce; rd: the device
+	 * reads, wr: it writes.
+	 */
+	int rd[3], wr[3];
+	/* Why the baseline differs from patched, where it does. */
 	const char *why;
+	/* Why noforce differs from the baseline, where it does. */
+	const char *why_noforce;
 	enum rewrite rewrite;
 	/* A R/O pin of it goes stale without the mm prerequisite. */
 	bool cow_shared;
@@ -705,63 +715,77 @@ static int child_copy(struct mem *m, char *out, size_t len)
 	return 0;
 }
 
+/*
+ * noforce pins every buffer as patched pins one the device writes: with
+ * FOLL_WRITE, which fails where the process cannot write (FOLL_FORCE
+ * would override that in a private mapping).
+ */
+#define NOFORCE_RO "without FOLL_FORCE, FOLL_WRITE is refused on a read-only private mapping, even for a device that only reads"
+
 static const struct kind kinds[] = {
 	{ "anon_rw", "private anonymous memory, read-write",
-	  setup_anon_rw, { 0, 0 }, { 0, 0 }, NULL, RW_DIRECT },
+	  setup_anon_rw, { 0, 0, 0 }, { 0, 0, 0 }, NULL, NULL, RW_DIRECT },
 	{ "anon_ro", "private anonymous memory, populated, then mprotect(PROT_READ)",
-	  setup_anon_ro, { 0, 0 }, { EFAULT, 0 },
+	  setup_anon_ro, { 0, 0, EFAULT }, { EFAULT, 0, EFAULT },
 	  "FOLL_FORCE lets the device write to memory the process made read-only",
-	  RW_MPROTECT },
+	  NOFORCE_RO, RW_MPROTECT },
 	{ "anon_untouched", "private anonymous memory never touched (the shared zeropage)",
-	  setup_anon_untouched, { 0, 0 }, { 0, 0 }, NULL, RW_DIRECT, true },
+	  setup_anon_untouched, { 0, 0, 0 }, { 0, 0, 0 }, NULL, NULL, RW_DIRECT,
+	  true },
 	{ "shared_file_ro", "MAP_SHARED PROT_READ mapping of a file opened O_RDONLY",
-	  setup_shared_file_ro, { 0, EFAULT }, { EFAULT, EFAULT },
+	  setup_shared_file_ro, { 0, EFAULT, EFAULT }, { EFAULT, EFAULT, EFAULT },
 	  "FOLL_WRITE is refused on a read-only shared mapping, even for a device that only reads",
-	  RW_FILE, false, true, true },
+	  NULL, RW_FILE, false, true, true },
 	{ "private_file_ro", "MAP_PRIVATE PROT_READ mapping of a file",
-	  setup_private_file_ro, { 0, 0 }, { EFAULT, 0 },
+	  setup_private_file_ro, { 0, 0, EFAULT }, { EFAULT, 0, EFAULT },
 	  "FOLL_FORCE lets the device write to a read-only private file mapping",
-	  RW_MPROTECT, true, false, true },
+	  NOFORCE_RO, RW_MPROTECT, true, false, true },
 	{ "memfd_sealed", "memfd sealed with F_SEAL_WRITE, mapped MAP_SHARED PROT_READ",
-	  setup_memfd_sealed, { 0, EFAULT }, { EFAULT, EFAULT },
+	  setup_memfd_sealed, { 0, EFAULT, EFAULT }, { EFAULT, EFAULT, EFAULT },
 	  "FOLL_WRITE is refused on a write-sealed memfd, even for a device that only reads",
-	  RW_NONE, false, true, true },
+	  NULL, RW_NONE, false, true, true },
 	{ "shared_file_rw", "MAP_SHARED read-write mapping of a file",
-	  setup_shared_file_rw, { 0, 0 }, { 0, 0 }, NULL, RW_DIRECT, false,
-	  false, true },
+	  setup_shared_file_rw, { 0, 0, 0 }, { 0, 0, 0 }, NULL, NULL, RW_DIRECT,
+	  false, false, true },
 	{ "shmem", "MAP_SHARED anonymous memory (shmem)",
-	  setup_shmem, { 0, 0 }, { 0, 0 }, NULL, RW_DIRECT },
+	  setup_shmem, { 0, 0, 0 }, { 0, 0, 0 }, NULL, NULL, RW_DIRECT },
 	{ "hugetlb", "private anonymous 2 MiB hugetlb page",
-	  setup_hugetlb, { 0, 0 }, { 0, 0 }, NULL, RW_DIRECT },
+	  setup_hugetlb, { 0, 0, 0 }, { 0, 0, 0 }, NULL, NULL, RW_DIRECT },
 	{ "hugetlb_file_private", "MAP_PRIVATE PROT_READ mapping of a hugetlbfs file",
-	  setup_hugetlb_file_private, { 0, EFAULT }, { EFAULT, EFAULT },
+	  setup_hugetlb_file_private, { 0, EFAULT, EFAULT },
+	  { EFAULT, EFAULT, EFAULT },
 	  "hugetlb refuses FOLL_FORCE|FOLL_WRITE, so a read-only private hugetlb mapping cannot be pinned",
-	  RW_MPROTECT, true },
+	  NULL, RW_MPROTECT, true },
 	{ "shmem_thp_private",
 	  "MAP_PRIVATE PROT_READ mapping of a PMD-mapped tmpfs huge page",
-	  setup_shmem_thp_private, { 0, 0 }, { EFAULT, 0 },
+	  setup_shmem_thp_private, { 0, 0, EFAULT }, { EFAULT, 0, EFAULT },
 	  "FOLL_FORCE lets the device write to a read-only private file mapping",
-	  RW_MPROTECT, true, false, true },
+	  NOFORCE_RO, RW_MPROTECT, true, false, true },
 	{ "thp", "transparent huge page, populated",
-	  setup_thp, { 0, 0 }, { 0, 0 }, NULL, RW_DIRECT },
+	  setup_thp, { 0, 0, 0 }, { 0, 0, 0 }, NULL, NULL, RW_DIRECT },
 	{ "thp_untouched", "transparent huge page range read but never written (the huge zeropage)",
-	  setup_thp_untouched, { 0, 0 }, { 0, 0 }, NULL, RW_DIRECT, true },
+	  setup_thp_untouched, { 0, 0, 0 }, { 0, 0, 0 }, NULL, NULL, RW_DIRECT,
+	  true },
 	{ "unaligned", "private anonymous memory, start not page aligned",
-	  setup_unaligned, { 0, 0 }, { 0, 0 }, NULL, RW_DIRECT },
+	  setup_unaligned, { 0, 0, 0 }, { 0, 0, 0 }, NULL, NULL, RW_DIRECT },
 	{ "span_vmas", "a buffer spanning a read-write and a read-only VMA",
-	  setup_span_vmas, { 0, 0 }, { EFAULT, 0 },
+	  setup_span_vmas, { 0, 0, EFAULT }, { EFAULT, 0, EFAULT },
 	  "FOLL_FORCE lets the device write to the read-only part",
+	  "without FOLL_FORCE, FOLL_WRITE is refused on the read-only part, even for a device that only reads",
 	  RW_MPROTECT, false, false, false, true },
 	{ "prot_none", "PROT_NONE memory",
-	  setup_prot_none, { EFAULT, 0 }, { EFAULT, 0 },
+	  setup_prot_none, { EFAULT, 0, EFAULT }, { EFAULT, 0, EFAULT },
 	  "FOLL_FORCE overrides PROT_NONE in a private mapping",
+	  "without FOLL_FORCE, nothing overrides PROT_NONE",
 	  RW_NONE },
 	{ "hole", "an address range that is not mapped",
-	  setup_hole, { EFAULT, EFAULT }, { EFAULT, EFAULT }, NULL, RW_NONE },
+	  setup_hole, { EFAULT, EFAULT, EFAULT }, { EFAULT, EFAULT, EFAULT },
+	  NULL, NULL, RW_NONE },
 	{ "vb2_pfnmap", "an MMAP buffer of a dma-contig vb2 queue (VM_IO | VM_PFNMAP)",
-	  setup_vb2_pfnmap, { EFAULT, EFAULT }, { EFAULT, EFAULT }, NULL, RW_NONE },
+	  setup_vb2_pfnmap, { EFAULT, EFAULT, EFAULT }, { EFAULT, EFAULT, EFAULT },
+	  NULL, NULL, RW_NONE },
 	{ "fork_shared", "anonymous memory shared with a child after fork()",
-	  setup_fork_shared, { 0, 0 }, { 0, 0 }, NULL, RW_DIRECT },
+	  setup_fork_shared, { 0, 0, 0 }, { 0, 0, 0 }, NULL, NULL, RW_DIRECT },
 };
 
 static void mem_release(struct mem *m)
@@ -1301,7 +1325,27 @@ static int expected_qbuf(const struct kind *k, enum role dir)
 {
 	const int *e = reads(dir) ? k->rd : k->wr;
 
-	return e[profile() == BASELINE];
+	switch (profile()) {
+	case BASELINE:
+		return e[1];
+	case NOFORCE:
+		return e[2];
+	default:
+		return e[0];
+	}
+}
+
+/* Why the profile expects what it does, where it differs from another. */
+static const char *expected_why(const struct kind *k)
+{
+	switch (profile()) {
+	case BASELINE:
+		return k->why;
+	case NOFORCE:
+		return k->why_noforce;
+	default:
+		return NULL;
+	}
 }
 
 /*
@@ -1785,8 +1829,8 @@ static void run_case(struct __test_metadata *_metadata,
 		       k->sentence, rd ? "reads" : "writes",
 		       ret ? errno_name(ret) : "success",
 		       expect ? errno_name(expect) : "success",
-		       k->why && profile() == BASELINE ? " because " : "",
-		       k->why && profile() == BASELINE ? k->why : "");
+		       expected_why(k) ? " because " : "",
+		       expected_why(k) ? expected_why(k) : "");
 	if (ret || !readable(k))
 		goto out;
 
