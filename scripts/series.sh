@@ -28,11 +28,13 @@
 
 # What differs between the series: the tree and its tested kernel (V), how
 # many of the mailed commits go (all, or the first N), what their subjects
-# must be, the cover template, who else gets the cover letter, and the
-# kernels whose make check results it carries.
+# must be, the cover template, who else gets the cover letter, the kernels
+# whose make check results it carries, and the subject prefix (PREFIX:
+# the 6.1 series names the stable branch it is for).
 SERIES=${SERIES:-6.1}
+PREFIX=PATCH
 case $SERIES in
-6.1) T=6.1 V=patched PICK=all MUST='' TEMPLATE=cover-letter.txt
+6.1) T=6.1 V=patched PICK=all MUST='' TEMPLATE=cover-letter.txt PREFIX='PATCH 6.1.y'
 	# The mm patches are the prerequisite for 6.1.y: the stable list
 	# (Documentation/process/stable-kernel-rules.rst) gets the cover letter.
 	COVER_CC=stable@vger.kernel.org NEED="baseline patched" ;;
@@ -132,7 +134,7 @@ fi
 rm -rf "$OUT"
 mkdir -p "$OUT"
 git -C "$TREE" format-patch -q --no-signature --cover-letter --base="$base" \
-	-v"$N" -o "$OUT" "$base..$tip"
+	--subject-prefix="$PREFIX" -v"$N" -o "$OUT" "$base..$tip"
 patches=()
 for p in "$OUT"/*.patch; do
 	case $p in *-0000-cover-letter.patch) cover=$p ;; *) patches+=("$p") ;; esac
