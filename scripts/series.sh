@@ -318,7 +318,7 @@ fixes_list >"$fixes"
 	function rep(s, from, to,   i, o) { o = ""
 		while ((i = index(s, from)) > 0) { o = o substr(s, 1, i - 1) to; s = substr(s, i + length(from)) }
 		return o s }
-	NR == 1 { next }
+	NR == 1 || (NR == 2 && $0 == "") { next }
 	$0 == "@FIXES@" { while ((getline l < fixesf) > 0) print l; next }
 	{ print rep(rep($0, "@VERSION@", ENVIRON["VERSION"]), "@ORIGIN@", ENVIRON["ORIGIN"]) }' "$TEMPLATE"
 	echo
