@@ -64,11 +64,13 @@ deps:
 
 lint:
 	shellcheck scripts/*.sh scripts/guest/init .ci/run
-	@# Run in the kernel tree. The lab's tree has no history, so commit ids
-	@# cannot be looked up. (Given a path git tracks, checkpatch would check
-	@# the .patch file itself as source, hence ../../patches.)
-	cd build/linux && perl scripts/checkpatch.pl --strict --terse \
-		--ignore UNKNOWN_COMMIT_ID ../../patches/*.patch
+	@# The newest checkpatch the lab has (6.12's), run in the 6.1 tree. The
+	@# lab's tree has no history, so commit ids cannot be looked up. (Given
+	@# a path git tracks, checkpatch would check the .patch file itself as
+	@# source, hence ../../patches.) patches/mainline: make series.
+	cd build/linux && perl ../linux-6.12/scripts/checkpatch.pl --strict --terse \
+		--ignore UNKNOWN_COMMIT_ID ../../patches/*.patch ../../patches/proposed/*.patch \
+		../../patches/lab/*.patch
 
 clean:
 	rm -rf build

@@ -100,6 +100,10 @@ fi
 say "results: $RESULTS/summary.md (kernels: $ran)"
 
 phase "source $T" bash "$LAB_TOP/scripts/source.sh" "$T"
+# checkpatch comes from the newest tree the lab has (6.12), whatever the
+# series is against: its checks are the ones a maintainer runs today.
+[ "$T" = 6.12 ] || phase "source 6.12" bash "$LAB_TOP/scripts/source.sh" 6.12
+CHECKPATCH=$(tree_dir 6.12)/scripts/checkpatch.pl
 phase "tree $T" bash "$LAB_TOP/scripts/tree.sh" "$T" "$V"
 git -C "$TREE" rev-parse -q --verify "refs/mail/$V" >/dev/null ||
 	die "no refs/mail/$V in $TREE: scripts/tree.sh records the last mailed commit of $V there"
@@ -162,6 +166,11 @@ for p in "${patches[@]}"; do
 	r=$(recipients "$p")
 	to=$(echo "$r" | sed -n 's/^To: //p')
 	cc=$(echo "$r" | sed -n 's/^Cc: //p')
+	# 6.1.y: a patch that names the mainline commit it is the equivalent
+	# of goes to the stable list (stable-kernel-rules.rst, option 3).
+	if [ "$SERIES" = 6.1 ] && grep -q '^This is the 6.1 equivalent of mainline commit' "$p"; then
+		to="${to:+$to, }stable@vger.kernel.org"
+	fi
 	add_headers "$p" "To: $to" "Cc: $cc"
 	all_to="$all_to, $to"
 	all_cc="$all_cc, $cc"
@@ -347,7 +356,7 @@ i=0
 for p in "${patches[@]}"; do
 	s=$(subj "${commits[$i]}")
 	i=$((i + 1))
-	out=$( (cd "$TREE" && perl scripts/checkpatch.pl --strict --terse --show-types \
+	out=$( (cd "$TREE" && perl "$CHECKPATCH" --strict --terse --show-types \
 		--ignore UNKNOWN_COMMIT_ID "$p") 2>&1 || true)
 	while IFS= read -r l; do
 		type=$(echo "$l" | sed -nE 's/.*(ERROR|WARNING|CHECK):([A-Z0-9_]+):.*/\2/p')
