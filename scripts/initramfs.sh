@@ -3,7 +3,8 @@
 #   scripts/initramfs.sh baseline|mediaonly|patched|upstream[-debug]
 # It holds busybox-static, the statically linked selftest, the mm
 # selftests of the kernel's tree, mainline's cow.c (6.12's, on every
-# kernel), the lab's guest programs, the kernel's modules and /init. Output: build/obj/<variant>/initramfs.cpio.gz
+# kernel), the lab's guest programs, the kernel's modules and /init.
+# Output: build/obj/<variant>/initramfs.cpio.gz
 . "$(dirname "$0")/lib.sh"
 
 v=$1

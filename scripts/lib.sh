@@ -103,6 +103,12 @@ tree_variants() {
 	if [ "$1" = 6.1 ]; then echo "baseline mediaonly patched"; else echo upstream; fi
 }
 
+# AWK_GLOB: an awk function, glob(g), that turns a shell glob (only *
+# is special) into an anchored regular expression; spliced into the awk
+# programs that read the lab's fact files.
+# shellcheck disable=SC2016
+AWK_GLOB='function glob(g) { gsub(/[.+^$(){}|\[\]\\]/, "\\\\&", g); gsub(/\*/, ".*", g); return "^" g "$" }'
+
 # The kernels of make bisect (scripts/bisect.sh): commit-N is the 6.1 tree
 # with the first N patches of patches/series, then the selftest commit, as
 # every branch of scripts/tree.sh. What such a kernel must do follows from
@@ -172,7 +178,7 @@ expected_skips() {
 	local k=$1 s=""
 	case $k in commit-[0-9]*) s=$(series_subjects "${k#commit-}") ;; esac
 	awk -F'\t' -v OFS='\t' -v kernel="$k" -v have="$s" -v all="$(series_subjects)" '
-	function glob(g) { gsub(/[.+^$(){}|\[\]\\]/, "\\\\&", g); gsub(/\*/, ".*", g); return "^" g "$" }
+	'"$AWK_GLOB"'
 	function in_list(x, l) { return index("\n" l "\n", "\n" x "\n") > 0 }
 	/^#/ || NF < 4 { next }
 	{

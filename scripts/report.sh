@@ -103,7 +103,7 @@ for v in "$@"; do
 	expected_skips "$k" >"$RES/$v/expected-skips"
 	if ! awk -F'\t' -v kernel="$k" '
 	BEGIN { m = 0 }
-	function glob(g) { gsub(/[.+^$(){}|\[\]\\]/, "\\\\&", g); gsub(/\*/, ".*", g); return "^" g "$" }
+	'"$AWK_GLOB"'
 	FILENAME ~ /expected-skips$/ {
 		if ($0 ~ /^#/ || NF < 4 || $1 != kernel) next
 		ec[m] = glob($2); er[m] = glob($3); en[m] = $2; m++; next
@@ -131,9 +131,9 @@ for v in "$@"; do
 	# cow.c's failures that scripts/cow-expected gives for this kernel
 	# become KFAIL: each such case must fail, and any other failure stays
 	# a failure.
-	if ! awk -F'\t' -v OFS='\t' -v kernel="${k%%+*}" -v out="$RES/$v/cases.new" '
+	if ! awk -F'\t' -v OFS='\t' -v kernel="$k" -v out="$RES/$v/cases.new" '
 	BEGIN { m = 0 }
-	function glob(g) { gsub(/[.+^$(){}|\[\]\\]/, "\\\\&", g); gsub(/\*/, ".*", g); return "^" g "$" }
+	'"$AWK_GLOB"'
 	FILENAME ~ /cow-expected$/ {
 		if ($0 ~ /^#/ || NF < 4 || $1 != "fail" || ("," $2 ",") !~ ("," kernel ",")) next
 		ec[m] = glob($3); en[m] = $3; m++; next
@@ -324,7 +324,7 @@ for v in "$@"; do [ ! -f "$RES/$v/cow.counts" ] || { cowk+=("$v"); cowf+=("$RES/
 if [ ${#cowk[@]} -gt 1 ]; then
 	trees=$(for v in "${cowk[@]}"; do k=${v%-debug}; printf '%s=%s ' "$v" "$(variant_tree "${k%%+*}")"; done)
 	if ! awk -F'\t' -v trees="$trees" '
-	function glob(g) { gsub(/[.+^$(){}|\[\]\\]/, "\\\\&", g); gsub(/\*/, ".*", g); return "^" g "$" }
+	'"$AWK_GLOB"'
 	function row(t, why,   j) {
 		printf "| %s |", t
 		for (j = 1; j <= n; j++) printf " %s |", ((t, j) in st) ? st[t, j] : "-"

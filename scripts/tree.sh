@@ -15,9 +15,9 @@
 # both trees. On 6.1 the lab's own kernel patches (patches/lab/*.patch, in
 # file order; never mailed) follow it, on every branch, so that the tested
 # tree is the mailed tree plus patches/lab. On 6.12, refs/mail/V is V.
-# A branch is remade only when its inputs changed. The branches are made in their own worktree, build/am, so
-# that the files the kernels are built from (build/linux) are only touched
-# where the branches differ.
+# A branch is remade only when its inputs changed. The branches are made
+# in their own worktree, build/am, so that the files the kernels are built
+# from (build/linux) are only touched where the branches differ.
 . "$(dirname "$0")/lib.sh"
 
 T=${1:-6.1}
