@@ -6,17 +6,40 @@
 # BENCH_REPS sets the repetitions inside each run (default 7) and
 # BENCH_QUICK=1 makes a short smoke run. Output in build/bench/:
 # results.csv, results.md, bench.png (scripts/bench-report.sh).
+# BENCH_KERNELS="A B" compares two other kernels of one tree, A without a
+# change and B with it, into build/bench-B/: "upstream upstream+proposed"
+# measures patches/proposed/ on 6.12 (BENCH_TARGETS=proposed, set then).
 # Timing lives here and only here: make check asserts no speed.
 . "$(dirname "$0")/lib.sh"
 
+read -r KA KB rest <<<"${BENCH_KERNELS:-baseline patched}"
+if [ -z "${KB:-}" ] || [ -n "${rest:-}" ]; then
+	die "BENCH_KERNELS=\"${BENCH_KERNELS:-}\": two kernels"
+fi
+T=$(variant_tree "$KA")
+[ "$(variant_tree "$KB")" = "$T" ] || die "BENCH_KERNELS: $KA and $KB are not of one tree"
 OUT=$BUILD/bench
+if [ "$KA $KB" != "baseline patched" ]; then
+	OUT=$BUILD/bench-${KB//+/-}
+	case $KB in *+proposed) export BENCH_TARGETS=${BENCH_TARGETS:-proposed} ;; esac
+fi
+export BENCH_NAMES="$KA $KB"
 ROUNDS=${BENCH_ROUNDS:-3}
 
 phase deps bash "$LAB_TOP/scripts/deps.sh"
-phase source bash "$LAB_TOP/scripts/source.sh"
-phase tree bash "$LAB_TOP/scripts/tree.sh"
-for v in baseline patched; do
+phase source bash "$LAB_TOP/scripts/source.sh" "$T"
+# shellcheck disable=SC2046
+phase tree bash "$LAB_TOP/scripts/tree.sh" "$T" $(tree_variants "$T") "$KA" "$KB"
+# The tree's first kernel seeds the objects of the others (kernel.sh).
+first=$(tree_variants "$T")
+first=${first%% *}
+built=" "
+for v in "$first" "$KA" "$KB"; do
+	case $built in *" $v "*) continue ;; esac
 	phase "build $v" bash "$LAB_TOP/scripts/kernel.sh" "$v"
+	built="$built$v "
+done
+for v in "$KA" "$KB"; do
 	phase "initramfs $v" bash "$LAB_TOP/scripts/initramfs.sh" "$v"
 done
 
@@ -24,8 +47,8 @@ rm -rf "$OUT"
 mkdir -p "$OUT"
 args=()
 for r in $(seq 1 "$ROUNDS"); do
-	order="baseline patched"
-	[ $((r % 2)) = 1 ] || order="patched baseline"
+	order="$KA $KB"
+	[ $((r % 2)) = 1 ] || order="$KB $KA"
 	for v in $order; do
 		res=$OUT/$v-$r
 		LAB_MODE=bench RETEST=1 BOOT_RES=$res COMPLIANCE=0 MM_TESTS=0 STRESS=0 \
@@ -40,9 +63,11 @@ for r in $(seq 1 "$ROUNDS"); do
 		} >"$res.csv"
 	done
 done
-for v in baseline patched; do
+for v in "$KA" "$KB"; do
 	files=$(printf '%s,' "$OUT/$v"-*.csv)
-	args+=("$v:${files%,}")
+	role=baseline
+	[ "$v" = "$KA" ] || role=patched
+	args+=("$role:${files%,}")
 done
 phase report bash "$LAB_TOP/scripts/bench-report.sh" "$OUT" "${args[@]}"
 cat "$OUT/results.md"

@@ -25,6 +25,9 @@ if [ -n "${LAB_BREAK:-}" ]; then
 	*) variants="patched+$LAB_BREAK" ;;
 	esac
 fi
+# KERNELS="K ...": those kernels instead, each held to its own
+# expectations (K+proposed and K+BREAK to K's).
+[ -z "${KERNELS:-}" ] || variants=$KERNELS
 # The trees these kernels come from, and each tree's branches to make.
 trees=""
 for v in $variants; do

@@ -10,6 +10,9 @@
 #   upstream   what mainline still needs, from patches/mainline/series
 #   K+NAME     kernel K with scripts/breaks/NAME.patch on top: a check
 #              broken on purpose, to see a test fail (LAB_BREAK=NAME)
+#   K+proposed kernel K with patches/proposed/*.patch on top: what is
+#              proposed to mainline apart (upstream+proposed), held to K's
+#              expectations (KERNELS=upstream+proposed make check)
 # What is mailed ends with the selftest commit, made from the plain files in
 # tools/testing/selftests/media_userptr/: refs/mail/VARIANT points to it, on
 # both trees. On 6.1 the lab's own kernel patches (patches/lab/*.patch, in
@@ -38,6 +41,9 @@ GIT=$(cd "$(git rev-parse --git-common-dir)" && pwd)
 variant_patches() {
 	local p
 	case $1 in
+	*+proposed) variant_patches "${1%%+*}"
+		find "$LAB_TOP/patches/proposed" -maxdepth 1 -name '*.patch' | LC_ALL=C sort
+		return 0 ;;
 	*+*) variant_patches "${1%%+*}"
 		[ -f "$LAB_TOP/scripts/breaks/${1#*+}.patch" ] ||
 			die "no scripts/breaks/${1#*+}.patch"
