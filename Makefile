@@ -14,7 +14,9 @@
 #                 held against what that commit must do (DRY_RUN=1: the
 #                 plan only; BISECT_COMMITS="4 5": those commits)
 #   make bench    baseline and patched side by side: time and memory of
-#                 USERPTR against copies and MMAP (build/bench/)
+#                 USERPTR against copies and MMAP (build/bench/);
+#                 BENCH_KERNELS="upstream upstream+proposed": the
+#                 patch of patches/proposed/ on 6.12 (build/bench-*/)
 #   make clock-soak  20 boots of baseline and patched, v4l2-compliance on
 #                 vim2m, counting clock errors and unknown failures
 #                 (SOAK_LOAD=1: with a kernel build running meanwhile)
@@ -23,6 +25,8 @@
 #   make deps     install the Debian packages the lab needs
 #   make clean    remove build/ (the ccache stays in ~/.cache/ccache)
 #
+# KERNELS="K ..." checks those kernels instead (make check), e.g.
+# KERNELS=upstream+proposed: 6.12 with patches/proposed/ on top.
 # KSRC=/path/to/linux-6.1.y uses that tree instead of Debian's
 # linux-source-6.1; QEMU_EXTRA adds options to QEMU; LAB_INJECT=panic,
 # hang, warn or expect makes the guest fail on purpose, to show that the
