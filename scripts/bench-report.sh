@@ -10,6 +10,7 @@
 # OUTDIR/bench.png (gnuplot). Targets are reported, not asserted: the exit
 # status is 0 whether they are met or not.
 . "$(dirname "$0")/lib.sh"
+x86_only "scripts/bench-report.sh"
 
 [ $# -eq 3 ] || die "usage: $0 OUTDIR baseline:FILE[,FILE...] patched:FILE[,FILE...]"
 out=$1

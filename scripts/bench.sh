@@ -8,6 +8,7 @@
 # results.csv, results.md, bench.png (scripts/bench-report.sh).
 # Timing lives here and only here: make check asserts no speed.
 . "$(dirname "$0")/lib.sh"
+x86_only "make bench"
 
 OUT=$BUILD/bench
 ROUNDS=${BENCH_ROUNDS:-3}
