@@ -237,7 +237,7 @@ table() {
 tsvs=()
 for v in "$@"; do tsvs+=("$RES/$v/cases.tsv"); done
 {
-	echo "# media_userptr results"
+	if [ "$LAB_ARCH" = x86_64 ]; then echo "# media_userptr results"; else echo "# media_userptr results, $LAB_ARCH"; fi
 	echo
 	for v in "$@"; do
 		f=$RES/$v/cases.tsv
