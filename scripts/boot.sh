@@ -64,9 +64,10 @@ qemu() {
 # also lets the guest open host files: the lab's guest runs only the
 # lab's programs.
 qemu_arm64() {
-	local p ports=()
+	local p ports=() res=${RES//,/,,}
+	# (a comma in a QEMU option value is written twice)
 	for p in results:results.tap dmesg:dmesg.log compliance:compliance.log; do
-		ports+=(-chardev "file,id=${p%%:*},path=$RES/${p#*:}"
+		ports+=(-chardev "file,id=${p%%:*},path=$res/${p#*:}"
 			-device "virtserialport,chardev=${p%%:*},name=lab.${p%%:*}")
 	done
 	# shellcheck disable=SC2086
