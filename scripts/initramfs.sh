@@ -25,7 +25,7 @@ else
 fi
 # The make arguments of the selftests: the architecture, and where the
 # uapi headers are (scripts/lib.sh).
-STMAKE=("${LAB_MAKE_ARCH[@]}")
+STMAKE=("${ST_MAKE_ARCH[@]}")
 
 # uapi: the branch's uapi headers, installed into $UAPI (the key in
 # $HKEY); again whenever they change. On x86_64 they are installed from
@@ -54,7 +54,7 @@ if [ "$LAB_ARCH" != x86_64 ]; then
 	# MACHINE: 6.1's vm Makefile takes the architecture from uname;
 	# CC with the sysroot's headers, so that mm's check_config.sh finds
 	# liburing (6.12's cow.c), as on x86_64.
-	STMAKE+=(MACHINE="$KARCH" "KHDR_INCLUDES=-isystem $UAPI/include"
+	STMAKE+=(MACHINE="$LAB_ARCH" "KHDR_INCLUDES=-isystem $UAPI/include"
 		"CC=$GUEST_CC -isystem $SYSROOT/usr/include"
 		"LDFLAGS=-static -L$SYSROOT/usr/lib/${LAB_CROSS%-}")
 else

@@ -122,8 +122,14 @@ guest_clock() {
 
 # What depends on the architecture:
 #   KARCH, KSRCARCH  the kernels' ARCH (for make) and their arch/ directory
-#   LAB_MAKE_ARCH    what the kernel and selftest makes are given: ARCH, and
-#                    CROSS_COMPILE when cross-building
+#   LAB_MAKE_ARCH    what the kernel makes are given: ARCH, and
+#                    CROSS_COMPILE when cross-building. On x86_64 ARCH=x86,
+#                    what kbuild takes when ARCH is unset: with ARCH=x86_64
+#                    tinyconfig gives another .config (64BIT has no prompt
+#                    then, and its defaults follow: 4-level paging, no
+#                    VMAP_STACK, ...).
+#   ST_MAKE_ARCH     what the selftest makes are given: there ARCH=x86_64 is
+#                    what they take from uname when it is unset
 #   KIMAGE           the boot image: its make target, and its name in
 #                    obj/<kernel>/
 #   GUEST_CC         the compiler of the guest's programs (all static)
@@ -134,12 +140,14 @@ guest_clock() {
 # shellcheck disable=SC2034
 case $LAB_ARCH in
 x86_64)
-	KARCH=x86_64 KSRCARCH=x86 KIMAGE=bzImage GUEST_CC=gcc GUEST_CLOCK=tsc
-	LAB_MAKE_ARCH=(ARCH=x86_64)
+	KARCH=x86 KSRCARCH=x86 KIMAGE=bzImage GUEST_CC=gcc GUEST_CLOCK=tsc
+	LAB_MAKE_ARCH=(ARCH=x86)
+	ST_MAKE_ARCH=(ARCH=x86_64)
 	SYSROOT="" ;;
 arm64)
 	KARCH=arm64 KSRCARCH=arm64 KIMAGE=Image GUEST_CC=${LAB_CROSS}gcc GUEST_CLOCK=arch_sys_counter
 	LAB_MAKE_ARCH=(ARCH=arm64 "CROSS_COMPILE=$LAB_CROSS")
+	ST_MAKE_ARCH=("${LAB_MAKE_ARCH[@]}")
 	SYSROOT=$ABUILD/sysroot ;;
 esac
 export KARCH KSRCARCH KIMAGE GUEST_CC GUEST_CLOCK SYSROOT
