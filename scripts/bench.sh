@@ -11,6 +11,7 @@
 # measures patches/proposed/ on 6.12 (BENCH_TARGETS=proposed, set then).
 # Timing lives here and only here: make check asserts no speed.
 . "$(dirname "$0")/lib.sh"
+x86_only "make bench"
 
 read -r KA KB rest <<<"${BENCH_KERNELS:-baseline patched}"
 if [ -z "${KB:-}" ] || [ -n "${rest:-}" ]; then

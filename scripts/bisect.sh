@@ -18,6 +18,7 @@
 # or pass, and names each. Results: build/results/commit-N/, and all of
 # them side by side in build/results/summary-bisect.md.
 . "$(dirname "$0")/lib.sh"
+x86_only "make bisect"
 
 export COMPLIANCE=0 STRESS=0 MM_TESTS=0 COW=0
 

@@ -4,24 +4,38 @@
 # EXPECT: the kselftest's expectations, by default the kernel's own
 # (scripts/lib.sh kernel_expect).
 # build/results/<variant>/: console.log (ttyS0), results.tap (ttyS1, KTAP),
-# dmesg.log (ttyS2), qemu.rc. Fails on a panic, a hang or a missing result.
+# dmesg.log (ttyS2), compliance.log (ttyS3), qemu.rc. Fails on a panic, a
+# hang or a missing result. ARCH=arm64: build/arm64/results/<variant>/,
+# the same files, from qemu-system-aarch64 -machine virt (the console on
+# its PL011, the rest on virtio-serial ports).
 . "$(dirname "$0")/lib.sh"
 
 v=$1
 expect=${2:-$(kernel_expect "$v")}
-OBJ=$BUILD/obj/$v
+OBJ=$ABUILD/obj/$v
 # BOOT_RES: where the results go (make bench keeps one directory per run).
-RES=${BOOT_RES:-$BUILD/results/$v}
+RES=${BOOT_RES:-$ABUILD/results/$v}
 # KASAN and lockdep make a TCG guest about 4 times slower.
 case $v in *-debug) QEMU_TIMEOUT=${QEMU_TIMEOUT:-5400} ;; esac
 QEMU_TIMEOUT=${QEMU_TIMEOUT:-1800}
-cmdline="console=ttyS0 panic=-1 loglevel=4 $(guest_clock) lab.mode=${LAB_MODE:-check} lab.expect=$expect lab.compliance=${COMPLIANCE:-1} lab.mm=${MM_TESTS:-1} lab.stress=${STRESS:-1} lab.cow=${COW:-1} ${LAB_INJECT:+lab.inject=$LAB_INJECT} ${LAB_NODES:+lab.nodes=$LAB_NODES}"
+# What the command line says for the architecture: x86's clock
+# (guest_clock); on arm64 two 32 MiB hugetlb pages, which cannot be had
+# at run time without CONTIG_ALLOC (scripts/guest/init, cow.c).
+# QEMU_CPU: the arm64 guest's CPU model (x86: -cpu max).
+case $LAB_ARCH in
+x86_64) console=ttyS0 archargs=$(guest_clock) cpu=max keyextra="" ;;
+arm64) console=ttyAMA0 archargs="hugepagesz=32M hugepages=2"
+	clk=$(guest_clock)
+	[ -z "$clk" ] || archargs="$archargs $clk"
+	cpu=${QEMU_CPU:-max,pauth-impdef=on} keyextra=" cpu=$cpu" ;;
+esac
+cmdline="console=$console panic=-1 loglevel=4 $archargs lab.mode=${LAB_MODE:-check} lab.expect=$expect lab.compliance=${COMPLIANCE:-1} lab.mm=${MM_TESTS:-1} lab.stress=${STRESS:-1} lab.cow=${COW:-1} ${LAB_INJECT:+lab.inject=$LAB_INJECT} ${LAB_NODES:+lab.nodes=$LAB_NODES}"
 mkdir -p "$RES"
 
 # Results stay valid while the kernel, the initramfs (tests included) and
 # the options are the same: a warm run does not boot again. RETEST=1 does.
-key=$( (sha256sum "$OBJ/bzImage" "$OBJ/initramfs.cpio.gz" | cut -d' ' -f1
-	echo "$cmdline ${QEMU_EXTRA:-}") | sha256sum | cut -c1-16)
+key=$( (sha256sum "$OBJ/$KIMAGE" "$OBJ/initramfs.cpio.gz" | cut -d' ' -f1
+	echo "$cmdline ${QEMU_EXTRA:-}$keyextra") | sha256sum | cut -c1-16)
 if [ "${RETEST:-0}" = 0 ] && [ "$(cat "$RES/key" 2>/dev/null)" = "$key" ]; then
 	say "$v: results up to date (same kernel, initramfs and options; RETEST=1 boots again)"
 	exit 0
@@ -29,6 +43,10 @@ fi
 rm -f "$RES"/*.log "$RES"/*.tap "$RES/qemu.rc" "$RES/key"
 
 qemu() {
+	if [ "$LAB_ARCH" = arm64 ]; then
+		qemu_arm64 "$@"
+		return
+	fi
 	# shellcheck disable=SC2086
 	timeout "$QEMU_TIMEOUT" qemu-system-x86_64 "$@" -nodefaults -no-reboot \
 		-display none -m 2G -smp 2 \
@@ -39,15 +57,38 @@ qemu() {
 		-device isa-debug-exit,iobase=0xf4,iosize=0x04 \
 		${QEMU_EXTRA:-} >"$RES/qemu.out" 2>&1
 }
+# arm64: the console on the PL011; results, dmesg and v4l2-compliance on
+# virtio-serial ports the guest finds by name (/sys/class/virtio-ports);
+# lab-exit ends QEMU through semihosting (SYS_EXIT, from user space: it
+# gives QEMU the status, as isa-debug-exit does on x86). Semihosting
+# also lets the guest open host files: the lab's guest runs only the
+# lab's programs.
+qemu_arm64() {
+	local p ports=() res=${RES//,/,,}
+	# (a comma in a QEMU option value is written twice)
+	for p in results:results.tap dmesg:dmesg.log compliance:compliance.log; do
+		ports+=(-chardev "file,id=${p%%:*},path=$res/${p#*:}"
+			-device "virtserialport,chardev=${p%%:*},name=lab.${p%%:*}")
+	done
+	# shellcheck disable=SC2086
+	timeout "$QEMU_TIMEOUT" qemu-system-aarch64 "$@" -machine virt -nodefaults -no-reboot \
+		-display none -m 2G -smp 2 \
+		-kernel "$OBJ/Image" -initrd "$OBJ/initramfs.cpio.gz" \
+		-append "$cmdline" \
+		-serial "file:$RES/console.log" \
+		-device virtio-serial-device "${ports[@]}" \
+		-semihosting-config enable=on,target=native,userspace=on \
+		${QEMU_EXTRA:-} >"$RES/qemu.out" 2>&1
+}
 
 # TCG unless LAB_ACCEL=kvm: on the machines this lab runs on, /dev/kvm
 # exists but QEMU either aborts on MSR 0x10a with -cpu host or starts a
 # guest that prints nothing until the timeout, so trying KVM first costs a
 # whole QEMU_TIMEOUT. With LAB_ACCEL=kvm a QEMU that fails to start falls
-# back to TCG.
+# back to TCG. An arm64 guest on this x86 host is TCG in any case.
 set +e
 rc=2
-if [ "${LAB_ACCEL:-tcg}" = kvm ]; then
+if [ "${LAB_ACCEL:-tcg}" = kvm ] && [ "$LAB_ARCH" = x86_64 ]; then
 	# A subshell, so that a QEMU that aborts leaves no job message.
 	(qemu -accel kvm -cpu host) 2>/dev/null
 	rc=$?
@@ -55,7 +96,7 @@ if [ "${LAB_ACCEL:-tcg}" = kvm ]; then
 	echo kvm >"$RES/accel"
 fi
 if [ "$rc" != 1 ] && [ "$rc" != 0 ] && [ "$rc" != 124 ]; then
-	qemu -accel tcg -cpu max
+	qemu -accel tcg -cpu "$cpu"
 	rc=$?
 	echo tcg >"$RES/accel"
 fi
@@ -73,12 +114,15 @@ grep -q '^# lab: done' "$RES/results.tap" ||
 	die "$v: the guest reported no complete result; see $RES/console.log"
 grep -q '^# lab: end' "$RES/dmesg.log" ||
 	die "$v: the guest's dmesg did not arrive; see $RES/console.log"
-# A guest whose clock is not the TSC, at the start or at the end of its run,
-# is a lab error: its timestamps (v4l2-compliance keys buffers by them) and
+# A guest whose clock is not the TSC (on arm64: the architected timer,
+# arch_sys_counter), at the start or at the end of its run, is a lab
+# error: its timestamps (v4l2-compliance keys buffers by them) and
 # timings mean nothing, whatever the tests said.
 clocks=$(sed -n 's/^# lab: clocksource //p' "$RES/results.tap" | tr -d '\r' | sort -u | tr '\n' ' ')
-if [ "$clocks" != "tsc " ]; then
-	grep -iE 'tsc|clocksource' "$RES/dmesg.log" | head -n 8 >&2 || true
-	die "$v: lab error, not a test result: the guest's clocksource was '${clocks% }', not tsc (TSC calibration failed?); its results are void"
+if [ "$clocks" != "$GUEST_CLOCK " ]; then
+	grep -iE 'tsc|clocksource|arch_timer' "$RES/dmesg.log" | head -n 8 >&2 || true
+	hint=" (TSC calibration failed?)"
+	[ "$GUEST_CLOCK" = tsc ] || hint=""
+	die "$v: lab error, not a test result: the guest's clocksource was '${clocks% }', not $GUEST_CLOCK$hint; its results are void"
 fi
 echo "$key" >"$RES/key"

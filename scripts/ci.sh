@@ -3,6 +3,7 @@
 # debug kernels (KERNEL_DEBUG=1: KASAN, DEBUG_VM, lockdep, atomic-sleep
 # checks, kmemleak), and one last line that counts both.
 . "$(dirname "$0")/lib.sh"
+x86_only "make ci (the debug kernels)"
 
 p=0 f=0 s=0 rc=0
 for debug in 0 1; do

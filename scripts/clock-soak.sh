@@ -9,6 +9,7 @@
 # shows what a bad clock looks like. The kernels must have been built
 # (make check). Results: build/soak/<n>-<kernel>/, summary in build/soak/soak.md.
 . "$(dirname "$0")/lib.sh"
+x86_only "make clock-soak"
 
 n=${1:-20}
 SOAK=$BUILD/soak

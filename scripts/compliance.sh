@@ -17,7 +17,7 @@
 #   baseline's node, beyond the known failures that only it has.
 . "$(dirname "$0")/lib.sh"
 
-RES=$BUILD/results
+RES=$ABUILD/results
 b=$1 p=${2:-$1}
 for v in "$b" "$p"; do
 	grep -q '^# compliance: end' "$RES/$v/compliance.log" 2>/dev/null ||

@@ -1,26 +1,67 @@
 #!/usr/bin/env bash
-# Install the Debian packages the lab needs, where they are missing.
+# Install the Debian packages the lab needs, where they are missing. With
+# ARCH=arm64 also the cross compiler and qemu-system-aarch64, and the arm64
+# packages the guest takes its programs from (busybox, v4l2-compliance and
+# the libraries it needs, liburing for cow.c): downloaded with apt-get
+# download and unpacked into build/arm64/sysroot, never installed.
 . "$(dirname "$0")/lib.sh"
 
 PKGS="linux-source-6.1 linux-source-6.12 gcc make bc bison flex libelf-dev libssl-dev cpio xz-utils
-ccache qemu-system-x86 busybox-static v4l-utils shellcheck git git-email kmod sparse
-liburing-dev"
+ccache shellcheck git git-email kmod sparse"
+case $LAB_ARCH in
+x86_64) PKGS="$PKGS qemu-system-x86 busybox-static v4l-utils liburing-dev" ;;
+arm64) PKGS="$PKGS gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu qemu-system-arm" ;;
+esac
+# The guest's packages of another architecture (SYSROOT, scripts/lib.sh).
+GUEST_PKGS="busybox-static v4l-utils libv4l-0 libv4lconvert0 libjpeg62-turbo libstdc++6 libgcc-s1 libc6
+liburing-dev liburing2"
+
+SUDO=""
+[ "$(id -u)" = 0 ] || SUDO=sudo
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
 		missing="$missing $p"
 done
-[ -n "$missing" ] || exit 0
-SUDO=""
-[ "$(id -u)" = 0 ] || SUDO=sudo
-say "installing:$missing"
-run_logged "$LOGS/apt-update.log" $SUDO apt-get update -q
-# shellcheck disable=SC2086
-if ! DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q $missing \
-	>"$LOGS/apt-install.log" 2>&1; then
-	tail -n 20 "$LOGS/apt-install.log" >&2
-	for p in $missing; do
-		apt-cache show "$p" >/dev/null 2>&1 || say "package $p cannot be had"
-	done
-	die "installing the packages failed:$missing"
+foreign=1
+if [ "$LAB_ARCH" != x86_64 ] && ! dpkg --print-foreign-architectures | grep -qx "$LAB_ARCH"; then
+	say "adding the $LAB_ARCH architecture to dpkg (for apt-get download)"
+	$SUDO dpkg --add-architecture "$LAB_ARCH"
+	foreign=0
 fi
+if [ -n "$missing" ] || [ "$foreign" = 0 ]; then
+	run_logged "$LOGS/apt-update.log" $SUDO apt-get update -q
+fi
+if [ -n "$missing" ]; then
+	say "installing:$missing"
+	# shellcheck disable=SC2086
+	if ! DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q $missing \
+		>"$LOGS/apt-install.log" 2>&1; then
+		tail -n 20 "$LOGS/apt-install.log" >&2
+		for p in $missing; do
+			apt-cache show "$p" >/dev/null 2>&1 || say "package $p cannot be had"
+		done
+		die "installing the packages failed:$missing"
+	fi
+fi
+[ -n "$SYSROOT" ] || exit 0
+
+# The sysroot: unpacked once; removing it (or make clean) fetches the
+# packages' current versions again.
+# shellcheck disable=SC2086
+want=$(printf '%s\n' $GUEST_PKGS | sort | tr '\n' ' ')
+[ "$(cat "$SYSROOT/.lab-packages" 2>/dev/null)" != "$want" ] || exit 0
+DEBS=$ABUILD/debs
+rm -rf "$DEBS" "$SYSROOT"
+mkdir -p "$DEBS" "$SYSROOT"
+say "downloading the guest's $LAB_ARCH packages into $SYSROOT"
+# shellcheck disable=SC2086
+mapfile -t dl < <(printf "%s:$LAB_ARCH\n" $GUEST_PKGS)
+if ! (cd "$DEBS" && apt-get download "${dl[@]}") >"$LOGS/apt-download.log" 2>&1; then
+	tail -n 20 "$LOGS/apt-download.log" >&2
+	die "downloading the $LAB_ARCH packages failed"
+fi
+for d in "$DEBS"/*.deb; do
+	dpkg-deb -x "$d" "$SYSROOT"
+done
+printf '%s' "$want" >"$SYSROOT/.lab-packages"

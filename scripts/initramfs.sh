@@ -4,22 +4,61 @@
 # It holds busybox-static, the statically linked selftest, the mm
 # selftests of the kernel's tree, mainline's cow.c (6.12's, on every
 # kernel), the lab's guest programs, the kernel's modules and /init.
-# Output: build/obj/<variant>/initramfs.cpio.gz
+# Output: build/obj/<variant>/initramfs.cpio.gz (build/arm64/... for
+# ARCH=arm64: every program cross-built, busybox, v4l2-compliance and
+# liburing from Debian's arm64 packages in build/arm64/sysroot).
 . "$(dirname "$0")/lib.sh"
 
 v=$1
 T=$(variant_tree "${v%-debug}")
 AM=$(am_dir "$T")
-OBJ=$BUILD/obj/$v
-ST=$BUILD/selftest
+OBJ=$ABUILD/obj/$v
+ST=$ABUILD/selftest
 TST=$ST/$T
-ROOT=$BUILD/initramfs/$v
+ROOT=$ABUILD/initramfs/$v
 # The branch the tree's selftests are built from (all of a tree's branches
 # carry the same media_userptr test), and where its mm selftests live.
 if [ "$T" = 6.1 ]; then
 	branch=patched MMDIR=vm
 else
 	branch=upstream MMDIR=mm
+fi
+# The make arguments of the selftests: the architecture, and where the
+# uapi headers are (scripts/lib.sh).
+STMAKE=("${ST_MAKE_ARCH[@]}")
+
+# uapi: the branch's uapi headers, installed into $UAPI (the key in
+# $HKEY); again whenever they change. On x86_64 they are installed from
+# the worktree itself, as they always were (which leaves them in its
+# usr/include too, where the selftests find them). Any other
+# architecture installs them from a build directory of its own (O=), so
+# that the worktree, which both architectures share, keeps x86_64's: its
+# selftests are built against $UAPI alone (KHDR_INCLUDES), never against
+# the worktree's usr/include, and never make headers there.
+UAPI=$TST/uapi
+uapi() {
+	HKEY=$(git -C "$AM" rev-parse "$branch:include/uapi" "$branch:arch/$KSRCARCH/include/uapi" | sha256sum | cut -c1-16)
+	[ "$(cat "$UAPI/key" 2>/dev/null)" != "$HKEY" ] || return 0
+	git -C "$AM" checkout -q -f --detach "$branch"
+	rm -rf "$UAPI"
+	if [ "$LAB_ARCH" = x86_64 ]; then
+		run_logged "$LOGS/headers-$T.log" make -C "$AM" headers_install INSTALL_HDR_PATH="$UAPI"
+	else
+		run_logged "$LOGS/headers-$T.log" make -C "$AM" O="$TST/headers" "${LAB_MAKE_ARCH[@]}" \
+			headers_install INSTALL_HDR_PATH="$UAPI"
+	fi
+	echo "$HKEY" >"$UAPI/key"
+}
+if [ "$LAB_ARCH" != x86_64 ]; then
+	uapi
+	# MACHINE: 6.1's vm Makefile takes the architecture from uname;
+	# CC with the sysroot's headers, so that mm's check_config.sh finds
+	# liburing (6.12's cow.c), as on x86_64.
+	STMAKE+=(MACHINE="$LAB_ARCH" "KHDR_INCLUDES=-isystem $UAPI/include"
+		"CC=$GUEST_CC -isystem $SYSROOT/usr/include"
+		"LDFLAGS=-static -L$SYSROOT/usr/lib/${LAB_CROSS%-}")
+else
+	STMAKE+=(LDFLAGS=-static)
 fi
 
 # The selftests are built once per tree, statically, in-tree, and again
@@ -32,29 +71,32 @@ if [ ! -x "$TST/media_userptr_test" ] || [ "$(cat "$TST/media_userptr_test.key" 
 	git -C "$AM" checkout -q -f --detach "$branch"
 	rm -f "$TST/media_userptr_test"
 	run_logged "$LOGS/selftest-$T.log" make -C "$AM/tools/testing/selftests/media_userptr" \
-		OUTPUT="$TST" LDFLAGS=-static
+		OUTPUT="$TST" "${STMAKE[@]}"
 	echo "$stkey" >"$TST/media_userptr_test.key"
 fi
 # The mm selftests of scripts/guest/mmtests-<tree>, built statically from
-# the tree, against its own uapi headers.
+# the tree, against its own uapi headers; not those "not on" the
+# architecture.
 MMTESTS=$LAB_TOP/scripts/guest/mmtests-$T
 mapfile -t VMT < <(grep -v '^#' "$MMTESTS" |
-	awk -F'\t+' 'NF > 1 { split($2, w, " "); sub("^./", "", w[1]); print w[1] }' | sort -u)
+	awk -F'\t+' -v arch="$LAB_ARCH" 'NF > 1 && index($3, "not on " arch ":") != 1 {
+		split($2, w, " "); sub("^./", "", w[1]); print w[1] }' | sort -u)
 for t in "${VMT[@]}"; do
 	[ -x "$TST/mm/$t" ] && continue
 	git -C "$AM" checkout -q -f --detach "$branch"
-	[ "$T" = 6.1 ] || run_logged "$LOGS/headers-$T.log" make -C "$AM" headers
+	[ "$T" = 6.1 ] || [ "$LAB_ARCH" != x86_64 ] || run_logged "$LOGS/headers-$T.log" make -C "$AM" "${LAB_MAKE_ARCH[@]}" headers
 	mkdir -p "$TST/mm"
 	run_logged "$LOGS/mm-selftests-$T.log" make -C "$AM/tools/testing/selftests/$MMDIR" \
-		OUTPUT="$TST/mm" LDFLAGS=-static "${VMT[@]/#/$TST/mm/}"
+		OUTPUT="$TST/mm" "${STMAKE[@]}" "${VMT[@]/#/$TST/mm/}"
 	break
 done
 # Mainline's mm selftest cow.c, as /cow/cow. On 6.12 it is one of the
 # tree's mm selftests, built with them. On 6.1 it is the upstream branch's
 # cow.c (6.12 with patches/mainline, so the same cases as on upstream),
 # built by scripts/cow/build.sh statically against the 6.1 branch's uapi
-# headers (a headers_install into build/selftest/6.1/uapi). Both are keyed
-# on the git trees they come from, not on file times.
+# headers (a headers_install into build/selftest/6.1/uapi), with the
+# architecture's compiler and liburing. Both are keyed on the git trees
+# they come from, not on file times.
 cowsrc() { # the upstream branch's files cow.c is built from, as git ids
 	local t=$BUILD/linux-6.12
 	git -C "$t" rev-parse -q --verify refs/heads/upstream >/dev/null 2>&1 ||
@@ -64,33 +106,33 @@ cowsrc() { # the upstream branch's files cow.c is built from, as git ids
 }
 COW=$TST/cow/cow
 if [ "$T" = 6.1 ]; then
-	UAPI=$TST/uapi
-	hkey=$(git -C "$AM" rev-parse "$branch:include/uapi" "$branch:arch/x86/include/uapi" | sha256sum | cut -c1-16)
-	if [ "$(cat "$UAPI/key" 2>/dev/null)" != "$hkey" ]; then
-		git -C "$AM" checkout -q -f --detach "$branch"
-		rm -rf "$UAPI"
-		run_logged "$LOGS/headers-$T.log" make -C "$AM" headers_install INSTALL_HDR_PATH="$UAPI"
-		echo "$hkey" >"$UAPI/key"
-	fi
-	ckey=$( (cowsrc; echo "$hkey"; cat "$LAB_TOP/scripts/cow/build.sh" "$LAB_TOP/scripts/cow/compat.h") |
-		sha256sum | cut -c1-16)
+	uapi
+	# (on x86_64 the key is what it always was)
+	ckey=$( (cowsrc; echo "$HKEY"; cat "$LAB_TOP/scripts/cow/build.sh" "$LAB_TOP/scripts/cow/compat.h"
+		[ "$LAB_ARCH" = x86_64 ] || echo "$GUEST_CC") | sha256sum | cut -c1-16)
 	if [ ! -x "$COW" ] || [ "$(cat "$COW.key" 2>/dev/null)" != "$ckey" ]; then
 		AMU=$(am_dir 6.12)
 		[ -e "$AMU/.git" ] || die "no $AMU: run scripts/tree.sh 6.12 upstream"
 		git -C "$AMU" checkout -q -f --detach upstream
 		rm -f "$COW"
-		run_logged "$LOGS/cow-$T.log" sh "$LAB_TOP/scripts/cow/build.sh" "$TST/cow" "$AMU" "$UAPI"
+		if [ "$LAB_ARCH" = x86_64 ]; then
+			run_logged "$LOGS/cow-$T.log" sh "$LAB_TOP/scripts/cow/build.sh" "$TST/cow" "$AMU" "$UAPI"
+		else
+			CC=$GUEST_CC COW_CFLAGS="-isystem $SYSROOT/usr/include" \
+				COW_LDFLAGS="-L$SYSROOT/usr/lib/${LAB_CROSS%-}" \
+				run_logged "$LOGS/cow-$T.log" sh "$LAB_TOP/scripts/cow/build.sh" "$TST/cow" "$AMU" "$UAPI"
+		fi
 		echo "$ckey" >"$COW.key"
 	fi
 else
 	ckey=$(cowsrc | sha256sum | cut -c1-16)
 	if [ ! -x "$COW" ] || [ "$(cat "$COW.key" 2>/dev/null)" != "$ckey" ]; then
 		git -C "$AM" checkout -q -f --detach "$branch"
-		run_logged "$LOGS/headers-$T.log" make -C "$AM" headers
+		[ "$LAB_ARCH" != x86_64 ] || run_logged "$LOGS/headers-$T.log" make -C "$AM" "${LAB_MAKE_ARCH[@]}" headers
 		mkdir -p "$TST/cow"
 		rm -f "$COW"
 		run_logged "$LOGS/cow-$T.log" make -C "$AM/tools/testing/selftests/$MMDIR" \
-			OUTPUT="$TST/cow" LDFLAGS=-static "$COW"
+			OUTPUT="$TST/cow" "${STMAKE[@]}" "$COW"
 		echo "$ckey" >"$COW.key"
 	fi
 fi
@@ -104,12 +146,12 @@ mapfile -t PROGS < <(git -C "$LAB_TOP" ls-files 'scripts/guest/*.c' | sed "s|^|$
 for c in "${PROGS[@]}"; do
 	b=$ST/$(basename "$c" .c)
 	[ -x "$b" ] && [ "$b" -nt "$c" ] && [ "$b" -nt "$LAB_TOP/scripts/guest/guest.h" ] && continue
-	run_logged "$LOGS/guest-programs.log" gcc -O2 -Wall -Wextra -static -o "$b" "$c"
+	run_logged "$LOGS/guest-programs.log" "$GUEST_CC" -O2 -Wall -Wextra -static -o "$b" "$c"
 done
 
 rm -rf "$ROOT"
 mkdir -p "$ROOT"/{bin,sbin,proc,sys,dev,tmp,mnt,lib/modules,kselftest/media_userptr}
-cp /bin/busybox "$ROOT/bin/busybox"
+cp "$SYSROOT/bin/busybox" "$ROOT/bin/busybox"
 for c in "${PROGS[@]}"; do cp "$ST/$(basename "$c" .c)" "$ROOT/bin/"; done
 cp "$TST/media_userptr_test" "$LAB_TOP/tools/testing/selftests/media_userptr/settings" \
 	"$ROOT/kselftest/media_userptr/"
@@ -122,15 +164,44 @@ mkdir -p "$ROOT/cow"
 cp "$COW" "$ROOT/cow/"
 mkdir -p "$ROOT/etc"
 
-# v4l2-compliance and v4l2-ctl from Debian's v4l-utils, with the shared
-# libraries they need.
-mkdir -p "$ROOT/usr/bin"
-cp /usr/bin/v4l2-compliance /usr/bin/v4l2-ctl "$ROOT/usr/bin/"
-ldd /usr/bin/v4l2-compliance /usr/bin/v4l2-ctl | awk '/=> \// { print $3 } /^\t\/lib/ { print $1 }' |
-	sort -u | while read -r lib; do
-		mkdir -p "$ROOT$(dirname "$lib")"
-		cp -L "$lib" "$ROOT$lib"
+# guest_libs ROOT BINARY...: the shared libraries the binaries need, and
+# theirs, and the dynamic loader, as paths inside ROOT (a Debian sysroot
+# of another architecture, where ldd cannot run them).
+guest_libs() {
+	local root=$1 f lib d todo seen=" "
+	shift
+	todo=("$@")
+	while [ ${#todo[@]} -gt 0 ]; do
+		f=${todo[0]}
+		todo=("${todo[@]:1}")
+		"${LAB_CROSS}readelf" -l "$f" | sed -n 's/.*Requesting program interpreter: \(.*\)]$/\1/p'
+		for lib in $("${LAB_CROSS}readelf" -d "$f" | sed -n 's/.*(NEEDED).*\[\(.*\)\]$/\1/p'); do
+			case $seen in *" $lib "*) continue ;; esac
+			seen="$seen$lib "
+			for d in "/lib/${LAB_CROSS%-}" "/usr/lib/${LAB_CROSS%-}" /lib /usr/lib; do
+				[ -e "$root$d/$lib" ] || continue
+				echo "$d/$lib"
+				todo+=("$root$d/$lib")
+				continue 2
+			done
+			die "$lib, which $f needs, is not in $root (scripts/deps.sh)"
+		done
 	done
+}
+
+# v4l2-compliance and v4l2-ctl from Debian's v4l-utils, with the shared
+# libraries they need: the host's on x86_64 (ldd finds them), the
+# sysroot's on arm64, found by their DT_NEEDED entries (guest_libs).
+mkdir -p "$ROOT/usr/bin"
+cp "$SYSROOT/usr/bin/v4l2-compliance" "$SYSROOT/usr/bin/v4l2-ctl" "$ROOT/usr/bin/"
+if [ -z "$SYSROOT" ]; then
+	ldd /usr/bin/v4l2-compliance /usr/bin/v4l2-ctl | awk '/=> \// { print $3 } /^\t\/lib/ { print $1 }'
+else
+	guest_libs "$SYSROOT" "$SYSROOT/usr/bin/v4l2-compliance" "$SYSROOT/usr/bin/v4l2-ctl"
+fi | sort -u | while read -r lib; do
+	mkdir -p "$ROOT$(dirname "$lib")"
+	cp -L "$SYSROOT$lib" "$ROOT$lib"
+done
 # Reproducible: the same content gives the same archive, so that boot.sh
 # can tell when its results are still valid.
 find "$ROOT" -exec touch -h -d @0 {} +

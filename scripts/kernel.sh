@@ -4,22 +4,24 @@
 # (bisect builds the commit that the "bisect" branch points to; a -debug
 # variant adds scripts/debug.config to the same branch.) The variant's tree
 # (scripts/lib.sh) gives the source and scripts/lab-<tree>.config.
-# The objects live in build/obj/<variant>. A variant built for the first time
-# starts from a copy of the objects of its tree's first kernel (the
+# The objects live in build/obj/<variant> (build/arm64/obj/<variant> for
+# ARCH=arm64, cross-built: scripts/lib.sh). A variant built for the first
+# time starts from a copy of the objects of its tree's first kernel (the
 # baseline on 6.1), so only what its patches touch is compiled again.
-# Output: build/obj/<variant>/{bzImage,modroot}.
+# Output: build/obj/<variant>/{bzImage,modroot} (arm64: Image, not bzImage).
 . "$(dirname "$0")/lib.sh"
 
 v=$1
 branch=${v%-debug}
 T=$(variant_tree "$branch")
 TREE=$(tree_dir "$T")
-OBJ=$BUILD/obj/$v
+OBJ=$ABUILD/obj/$v
 # scripts/cow/config: what mainline's cow.c needs (swap on zram, io_uring,
-# hugetlb, THP), on every kernel of both trees.
-FRAGS="$LAB_TOP/tools/testing/selftests/media_userptr/config $LAB_TOP/scripts/lab.config $LAB_TOP/scripts/lab-$T.config $LAB_TOP/scripts/mm.config $LAB_TOP/scripts/cow/config"
+# hugetlb, THP), on every kernel of both trees. scripts/arch-<arch>.config:
+# what the guest of that architecture needs (its console, its way out).
+FRAGS="$LAB_TOP/tools/testing/selftests/media_userptr/config $LAB_TOP/scripts/lab.config $LAB_TOP/scripts/lab-$T.config $LAB_TOP/scripts/mm.config $LAB_TOP/scripts/cow/config $LAB_TOP/scripts/arch-$LAB_ARCH.config"
 first=$(tree_variants "$T")
-seed=$BUILD/obj/${first%% *}
+seed=$ABUILD/obj/${first%% *}
 if [ "$branch" != "$v" ]; then
 	FRAGS="$FRAGS $LAB_TOP/scripts/debug.config"
 	seed=$seed-debug
@@ -34,7 +36,7 @@ export KBUILD_BUILD_TIMESTAMP="lab"
 export KBUILD_BUILD_USER=lab KBUILD_BUILD_HOST=lab
 ccache -M 8G >/dev/null
 JOBS=${JOBS:-$(nproc)}
-KMAKE=(make -C "$TREE" O="$OBJ" -j"$JOBS" CC="ccache gcc" HOSTCC="ccache gcc")
+KMAKE=(make -C "$TREE" O="$OBJ" -j"$JOBS" "${LAB_MAKE_ARCH[@]}" CC="ccache ${LAB_CROSS}gcc" HOSTCC="ccache gcc")
 if [ -n "${KMAKE_EXTRA:-}" ]; then
 	read -r -a extra <<<"$KMAKE_EXTRA"
 	KMAKE+=("${extra[@]}")
@@ -47,7 +49,7 @@ key=$( (git -C "$TREE" ls-tree "$commit" | grep -v '	tools$'
 	echo "${KMAKE_EXTRA:-}"; cat $FRAGS) | sha256sum | cut -c1-16)
 # The whole tree, selftest included, that this kernel's run tests.
 tree=$(git -C "$TREE" rev-parse "$commit^{tree}")
-if [ -f "$OBJ/bzImage" ] && [ "$(cat "$OBJ/lab-key" 2>/dev/null)" = "$key" ]; then
+if [ -f "$OBJ/$KIMAGE" ] && [ "$(cat "$OBJ/lab-key" 2>/dev/null)" = "$key" ]; then
 	say "kernel $v: up to date ($(cat "$OBJ/kernelrelease"))"
 	echo "$tree" >"$OBJ/lab-tree"
 	exit 0
@@ -57,7 +59,7 @@ if [ ! -d "$OBJ" ] && [ "$OBJ" != "$seed" ] && [ -f "$seed/vmlinux" ]; then
 	cp -a "$seed" "$OBJ"
 fi
 mkdir -p "$OBJ"
-rm -f "$OBJ/lab-key" "$OBJ/bzImage"
+rm -f "$OBJ/lab-key" "$OBJ/$KIMAGE"
 
 if [ "$(git -C "$TREE" rev-parse HEAD)" != "$commit" ] ||
 	[ -n "$(git -C "$TREE" status --porcelain)" ]; then
@@ -89,12 +91,12 @@ while IFS= read -r line; do
 done < <(cat $FRAGS)
 [ -z "$missing" ] || die "options lost after olddefconfig ($v):$missing"
 
-run_logged "$LOGS/build-$v.log" "${KMAKE[@]}" bzImage modules
+run_logged "$LOGS/build-$v.log" "${KMAKE[@]}" "$KIMAGE" modules
 rm -rf "$OBJ/modroot"
 run_logged "$LOGS/modules-$v.log" "${KMAKE[@]}" INSTALL_MOD_PATH="$OBJ/modroot" \
 	INSTALL_MOD_STRIP=1 DEPMOD=/sbin/depmod modules_install
 "${KMAKE[@]}" -s kernelrelease >"$OBJ/kernelrelease"
-cp "$OBJ/arch/x86/boot/bzImage" "$OBJ/bzImage"
+cp "$OBJ/arch/$KSRCARCH/boot/$KIMAGE" "$OBJ/$KIMAGE"
 printf '%s\n' "$key" >"$OBJ/lab-key"
 echo "$tree" >"$OBJ/lab-tree"
 say "kernel $v: built $(cat "$OBJ/kernelrelease")"

@@ -7,6 +7,8 @@
 # KERNEL_DEBUG=1 builds and tests the same kernels with KASAN, DEBUG_VM,
 # lockdep, DEBUG_ATOMIC_SLEEP and kmemleak (scripts/debug.config), named
 # <kernel>-debug, without v4l2-compliance.
+# ARCH=arm64: the same kernels and tests cross-built for arm64 and booted in
+# qemu-system-aarch64 (build/arm64/; scripts/lib.sh, docs/arm64.md).
 . "$(dirname "$0")/lib.sh"
 
 mode=${1:-run}
@@ -39,6 +41,7 @@ if [ "${KERNEL_DEBUG:-0}" = 1 ]; then
 	export COMPLIANCE=0
 fi
 
+[ "$LAB_ARCH" = x86_64 ] || say "arch $LAB_ARCH: cross-built with ${LAB_CROSS}gcc, results in ${ABUILD#"$LAB_TOP"/}/results"
 phase deps bash "$LAB_TOP/scripts/deps.sh"
 # The 6.1 kernels run mainline's cow.c from the 6.12 tree's upstream
 # branch (scripts/initramfs.sh): that branch is made even when no 6.12

@@ -7,7 +7,37 @@ set -o pipefail
 
 LAB_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BUILD=${BUILD:-$LAB_TOP/build}
-LOGS=$BUILD/logs
+
+# The architecture of the kernels and the guest: x86_64 (the default) or
+# arm64 (cross-built, booted in qemu-system-aarch64), from ARCH (make
+# check ARCH=arm64) or, in the phases lab.sh starts, LAB_ARCH. ARCH and
+# CROSS_COMPILE leave the environment and MAKEFLAGS here, so that they
+# reach no host build: the lab passes them to the kernel and selftest
+# makes itself (lab_make_arch).
+case ${ARCH:-${LAB_ARCH:-x86_64}} in
+x86_64 | x86 | amd64) LAB_ARCH=x86_64 LAB_CROSS="" ;;
+arm64 | aarch64) LAB_ARCH=arm64 LAB_CROSS=${CROSS_COMPILE:-${LAB_CROSS:-aarch64-linux-gnu-}} ;;
+*) printf 'ERROR: ARCH=%s: the lab knows x86_64 and arm64\n' "${ARCH:-$LAB_ARCH}" >&2
+	exit 1 ;;
+esac
+export LAB_ARCH LAB_CROSS
+unset ARCH CROSS_COMPILE
+if [ -n "${MAKEFLAGS:-}" ]; then
+	MAKEFLAGS=$(printf '%s\n' "$MAKEFLAGS" | sed -E 's/(^| )(ARCH|CROSS_COMPILE)=[^ ]*//g')
+	export MAKEFLAGS
+fi
+# ABUILD: where the artifacts of one architecture live: build/ itself for
+# x86_64 (obj/, results/, selftest/, initramfs/, logs/, as they always
+# were), build/arm64/ for arm64 (the same, and sysroot/: the arm64
+# Debian packages the guest takes its programs from). The kernel trees
+# (build/linux, build/am, build/linux-6.12, build/am-6.12) and build/host
+# are shared.
+if [ "$LAB_ARCH" = x86_64 ]; then
+	ABUILD=$BUILD
+else
+	ABUILD=$BUILD/$LAB_ARCH
+fi
+LOGS=$ABUILD/logs
 mkdir -p "$LOGS"
 
 # Time origin of the whole "make" invocation, so that every phase line shows
@@ -67,8 +97,19 @@ hash_files() {
 # would judge the TSC against jiffies, from dropping it. LAB_CLOCK=bad
 # forces the fallback instead (tsc=unstable), to show that the lab calls
 # it a clock error, not a test failure.
+# On arm64 the clocksource is the architected timer (arch_sys_counter),
+# whose frequency the guest reads from CNTFRQ_EL0: nothing to calibrate,
+# nothing to add; LAB_CLOCK=bad puts the guest on jiffies there.
 guest_clock() {
 	local khz=$BUILD/host/tsc-khz
+	if [ "$LAB_ARCH" = arm64 ]; then
+		case ${LAB_CLOCK:-tsc} in
+		tsc) ;;
+		bad) echo "clocksource=jiffies" ;;
+		*) die "LAB_CLOCK=$LAB_CLOCK: tsc or bad" ;;
+		esac
+		return 0
+	fi
 	mkdir -p "$BUILD/host"
 	[ "$khz" -nt "$LAB_TOP/scripts/host/tsc-khz.c" ] ||
 		run_logged "$LOGS/tsc-khz.log" gcc -O2 -Wall -Wextra -o "$khz" "$LAB_TOP/scripts/host/tsc-khz.c"
@@ -78,6 +119,52 @@ guest_clock() {
 	*) die "LAB_CLOCK=$LAB_CLOCK: tsc or bad" ;;
 	esac
 }
+
+# What depends on the architecture:
+#   KARCH, KSRCARCH  the kernels' ARCH (for make) and their arch/ directory
+#   LAB_MAKE_ARCH    what the kernel makes are given: ARCH, and
+#                    CROSS_COMPILE when cross-building. On x86_64 ARCH=x86,
+#                    what kbuild takes when ARCH is unset: with ARCH=x86_64
+#                    tinyconfig gives another .config (64BIT has no prompt
+#                    then, and its defaults follow: 4-level paging, no
+#                    VMAP_STACK, ...).
+#   ST_MAKE_ARCH     what the selftest makes are given: there ARCH=x86_64 is
+#                    what they take from uname when it is unset
+#   KIMAGE           the boot image: its make target, and its name in
+#                    obj/<kernel>/
+#   GUEST_CC         the compiler of the guest's programs (all static)
+#   GUEST_CLOCK      the clocksource the guest's timestamps must come from
+#   SYSROOT          the Debian packages of the guest's architecture that
+#                    it takes busybox, v4l2-compliance and liburing from
+#                    (scripts/deps.sh; x86_64 uses the host's)
+# shellcheck disable=SC2034
+case $LAB_ARCH in
+x86_64)
+	KARCH=x86 KSRCARCH=x86 KIMAGE=bzImage GUEST_CC=gcc GUEST_CLOCK=tsc
+	LAB_MAKE_ARCH=(ARCH=x86)
+	ST_MAKE_ARCH=(ARCH=x86_64)
+	SYSROOT="" ;;
+arm64)
+	KARCH=arm64 KSRCARCH=arm64 KIMAGE=Image GUEST_CC=${LAB_CROSS}gcc GUEST_CLOCK=arch_sys_counter
+	LAB_MAKE_ARCH=(ARCH=arm64 "CROSS_COMPILE=$LAB_CROSS")
+	ST_MAKE_ARCH=("${LAB_MAKE_ARCH[@]}")
+	SYSROOT=$ABUILD/sysroot ;;
+esac
+export KARCH KSRCARCH KIMAGE GUEST_CC GUEST_CLOCK SYSROOT
+
+# x86_only WHAT: stop a tool that knows only x86_64 (make bench, series,
+# bisect, clock-soak, seen-to-fail, try) when ARCH says otherwise.
+x86_only() {
+	[ "$LAB_ARCH" = x86_64 ] || die "$1 is x86_64 only for now (ARCH=$LAB_ARCH)"
+}
+
+# AWK_ARCH: an awk function, arch_field(f), for the columns of the fact
+# files (scripts/expected-skips, scripts/cow-expected) that may name one
+# architecture: "arm64:WHAT" holds on arm64 only, and gives WHAT there
+# and "" elsewhere; an entry without such a prefix holds everywhere, as it
+# is. The awk program needs -v arch="$LAB_ARCH".
+# shellcheck disable=SC2016
+AWK_ARCH='function arch_field(f,   a) { if (match(f, /^(x86_64|arm64):/)) { a = substr(f, 1, RLENGTH - 1); return a == arch ? substr(f, RLENGTH + 1) : "" } return f }'
 
 # The kernel trees. "6.1": Debian's linux-source-6.1 (or KSRC), where the
 # series goes. "6.12": Debian's linux-source-6.12 (or KSRC_UPSTREAM), the
@@ -173,16 +260,19 @@ kernel_expect() {
 # a kernel, with its name in the first column. That column is a kernel
 # name or a glob of them ("commit-*"), and "GLOB until SUBJECT" holds for
 # a commit-N kernel only while the patch with that subject is not in it
-# (a subject that is not in patches/series is an error).
+# (a subject that is not in patches/series is an error). "ARCH:KERNEL"
+# holds on that architecture only (AWK_ARCH).
 expected_skips() {
 	local k=$1 s=""
 	case $k in commit-[0-9]*) s=$(series_subjects "${k#commit-}") ;; esac
-	awk -F'\t' -v OFS='\t' -v kernel="$k" -v have="$s" -v all="$(series_subjects)" '
+	awk -F'\t' -v OFS='\t' -v kernel="$k" -v have="$s" -v all="$(series_subjects)" -v arch="$LAB_ARCH" '
 	'"$AWK_GLOB"'
 	function in_list(x, l) { return index("\n" l "\n", "\n" x "\n") > 0 }
+	'"$AWK_ARCH"'
 	/^#/ || NF < 4 { next }
 	{
-		who = $1; upto = ""
+		who = arch_field($1); upto = ""
+		if (who == "") next
 		if ((i = index(who, " until ")) > 0) { upto = substr(who, i + 7); who = substr(who, 1, i - 1) }
 		if (upto != "" && !in_list(upto, all)) {
 			printf "scripts/expected-skips: no patch of patches/series is \"%s\"\n", upto > "/dev/stderr"

@@ -12,7 +12,7 @@
 # incomplete run, a dirty dmesg, a taint or a missing result.
 . "$(dirname "$0")/lib.sh"
 
-RES=$BUILD/results
+RES=$ABUILD/results
 # The debug kernels (KERNEL_DEBUG=1) and the commits of make bisect get
 # their own summary: make series puts the one of make check into the
 # cover letter.
@@ -28,6 +28,12 @@ bad=0
 # them turns lockdep off), RCU stalls, lockups, the OOM killer, a user
 # program's segfault, and the list and refcount checks.
 DIRTY='WARNING:|BUG:|kernel BUG at|invalid opcode|divide error|Oops|general protection fault|stack segment|double fault|Kernel panic|KASAN|UBSAN|KFENCE|INFO:|rcu.*stall|soft lockup|hard LOCKUP|blocked for more than|Out of memory|oom-kill|invoked oom-killer|segfault at|traps: |refcount_t:|list_add corruption|list_del corruption|kmemleak:.*suspected|unreferenced object|Call Trace:'
+# arm64 says it its own way: a kernel fault ("Unable to handle kernel",
+# then "Internal error: Oops"), an SError, an unexpected exception or BRK,
+# and a user program's fault ("unhandled ... fault", x86's "segfault at");
+# its backtraces start with "Call trace:".
+[ "$LAB_ARCH" != arm64 ] ||
+	DIRTY="$DIRTY"'|Unable to handle kernel|Internal error:|SError|Bad mode|Unexpected kernel|unhandled .*(fault|exception)|Call trace:'
 
 for v in "$@"; do
 	tap=$RES/$v/results.tap
@@ -131,11 +137,12 @@ for v in "$@"; do
 	# cow.c's failures that scripts/cow-expected gives for this kernel
 	# become KFAIL: each such case must fail, and any other failure stays
 	# a failure.
-	if ! awk -F'\t' -v OFS='\t' -v kernel="$k" -v out="$RES/$v/cases.new" '
+	if ! awk -F'\t' -v OFS='\t' -v kernel="$k" -v out="$RES/$v/cases.new" -v arch="$LAB_ARCH" '
 	BEGIN { m = 0 }
 	'"$AWK_GLOB"'
+	'"$AWK_ARCH"'
 	FILENAME ~ /cow-expected$/ {
-		if ($0 ~ /^#/ || NF < 4 || $1 != "fail" || ("," $2 ",") !~ ("," kernel ",")) next
+		if ($0 ~ /^#/ || NF < 4 || $1 != "fail" || ("," arch_field($2) ",") !~ ("," kernel ",")) next
 		ec[m] = glob($3); en[m] = $3; m++; next
 	}
 	{
@@ -230,7 +237,7 @@ table() {
 tsvs=()
 for v in "$@"; do tsvs+=("$RES/$v/cases.tsv"); done
 {
-	echo "# media_userptr results"
+	if [ "$LAB_ARCH" = x86_64 ]; then echo "# media_userptr results"; else echo "# media_userptr results, $LAB_ARCH"; fi
 	echo
 	for v in "$@"; do
 		f=$RES/$v/cases.tsv
@@ -323,8 +330,9 @@ cowk=() cowf=()
 for v in "$@"; do [ ! -f "$RES/$v/cow.counts" ] || { cowk+=("$v"); cowf+=("$RES/$v/cases.tsv"); }; done
 if [ ${#cowk[@]} -gt 1 ]; then
 	trees=$(for v in "${cowk[@]}"; do k=${v%-debug}; printf '%s=%s ' "$v" "$(variant_tree "${k%%+*}")"; done)
-	if ! awk -F'\t' -v trees="$trees" '
+	if ! awk -F'\t' -v trees="$trees" -v arch="$LAB_ARCH" '
 	'"$AWK_GLOB"'
+	'"$AWK_ARCH"'
 	function row(t, why,   j) {
 		printf "| %s |", t
 		for (j = 1; j <= n; j++) printf " %s |", ((t, j) in st) ? st[t, j] : "-"
@@ -332,7 +340,7 @@ if [ ${#cowk[@]} -gt 1 ]; then
 	}
 	BEGIN { m = 0; n = split(trees, w, " "); for (i = 1; i <= n; i++) { split(w[i], kv, "="); kern[i] = kv[1]; tree[i] = kv[2] } }
 	FILENAME ~ /cow-expected$/ {
-		if ($0 ~ /^#/ || NF < 4 || $1 != "differs") next
+		if ($0 ~ /^#/ || NF < 4 || $1 != "differs" || arch_field($2) == "") next
 		dc[m] = glob($3); dn[m] = $3; dw[m] = $4; m++; next
 	}
 	FNR == 1 { k++ }

@@ -7,6 +7,7 @@
 # build/seen-to-fail/<name>.log and build/seen-to-fail/results.md has the
 # table. Fails if a broken run passes, or fails without the expected words.
 . "$(dirname "$0")/lib.sh"
+x86_only "make seen-to-fail"
 
 OUT=$BUILD/seen-to-fail
 mkdir -p "$OUT"

@@ -8,6 +8,7 @@
 # logs stay in build/try/<pid>/ (or TRY_OUT). The kernel and initramfs must
 # have been built (make check or make run).
 . "$(dirname "$0")/lib.sh"
+x86_only "scripts/try.sh"
 
 v=$1 dir=$2
 OBJ=$BUILD/obj/$v

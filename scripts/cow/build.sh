@@ -9,7 +9,8 @@
 # HDRS (or $COW_HDRS): the INSTALL_HDR_PATH of a 6.1 "make headers_install";
 #   cow.c is built against the uapi of the kernel it runs on, and
 #   scripts/cow/compat.h fills in what that lacks.
-# CC (default gcc).
+# CC (default gcc), COW_CFLAGS and COW_LDFLAGS (default none: where
+# another architecture's liburing is, scripts/initramfs.sh).
 #
 # Writes OUTDIR/cow and OUTDIR/local_config.h (the tree's check_config.sh
 # writes that file into the tree itself; we write our own). cow.c takes its
@@ -33,6 +34,8 @@ out=$1
 tree=${2:-${COW_TREE:-$top/build/linux-6.12}}
 hdrs=${3:-${COW_HDRS:-}}
 cc=${CC:-gcc}
+cflags=${COW_CFLAGS:-}
+ldflags=${COW_LDFLAGS:-}
 
 [ -n "$hdrs" ] || { echo "$0: no 6.1 uapi headers: give HDRS or COW_HDRS" >&2; exit 2; }
 mm=$tree/tools/testing/selftests/mm
@@ -44,8 +47,9 @@ out=$(cd "$out" && pwd)
 
 # liburing, linked statically.
 uring=""
+# shellcheck disable=SC2086
 if printf '#include <liburing.h>\nint main(void) { return io_uring_queue_exit == 0; }\n' |
-	"$cc" -static -x c -o /dev/null - -luring >/dev/null 2>&1; then
+	"$cc" $cflags -static -x c -o /dev/null - $ldflags -luring >/dev/null 2>&1; then
 	uring=-luring
 	echo "#define LOCAL_CONFIG_HAVE_LIBURING 1" >"$out/local_config.h"
 else
@@ -63,7 +67,8 @@ if [ -f "$mm/local_config.h" ]; then
 fi
 
 set -x
+# shellcheck disable=SC2086
 "$cc" -Wall -O2 -U_FORTIFY_SOURCE -static \
-	-I "$tree" -I "$out" -isystem "$hdrs/include" -include "$here/compat.h" \
+	-I "$tree" -I "$out" -isystem "$hdrs/include" -include "$here/compat.h" $cflags \
 	"$mm/cow.c" "$mm/vm_util.c" "$mm/thp_settings.c" \
-	$uring -lrt -lpthread -lm -o "$out/cow"
+	$ldflags $uring -lrt -lpthread -lm -o "$out/cow"
