@@ -41,6 +41,8 @@
  *           multiplanar=1,1,2,2 allocators=0,2,0,2
  *   modprobe vim2m allocator=0      (then 1 and 2: dma-contig, dma-sg)
  *   echo 8 > /proc/sys/vm/nr_hugepages
+ *   (on arm64, also 64 pages of 64 KiB and 2 of 32 MiB, in
+ *   /sys/kernel/mm/hugepages/hugepages-{64,32768}kB/nr_hugepages)
  *   ./media_userptr_test
  *
  * MEDIA_USERPTR_EXPECT selects the expected results: "patched" (default)
@@ -82,6 +84,12 @@
 #include "../kselftest_harness.h"
 
 #define HPAGE		(2UL << 20)
+/* dma_get_cache_alignment(): ARCH_DMA_MINALIGN on arm64, 1 on x86. */
+#ifdef __aarch64__
+#define DMA_ALIGN	128
+#else
+#define DMA_ALIGN	1
+#endif
 #define M2M_W		32
 #define M2M_H		32
 #define DQ_TIMEOUT_MS	20000
@@ -351,42 +359,131 @@ static int hugetlb_failed(const char *what)
 		      nfree ? "" : ": none free, hugetlb pages leaked");
 }
 
-static int setup_hugetlb(struct mem *m, size_t len)
+/* A count of sysfs for hugetlb pages of a size (e.g. "free_hugepages"), or -1. */
+static long hugetlb_size_info(size_t size, const char *what)
 {
-	if (len > HPAGE)
+	char path[96];
+	long v = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/kernel/mm/hugepages/hugepages-%zukB/%s",
+		 size >> 10, what);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	if (fscanf(f, "%ld", &v) != 1)
+		v = -1;
+	fclose(f);
+	return v;
+}
+
+/*
+ * hugetlb_failed() for pages of a size other than the default: absent if
+ * the system has no such size or no such pages, a failure if it has some.
+ */
+static int hugetlb_size_failed(size_t size, const char *what)
+{
+	int e = errno;
+	long total = hugetlb_size_info(size, "nr_hugepages");
+	long nfree = hugetlb_size_info(size, "free_hugepages");
+
+	if (total < 0)
+		return absent("no %zu kB hugetlb page size on this system", size >> 10);
+	if (!total)
+		return absent("no %zu kB hugetlb pages configured", size >> 10);
+	return failed("%s: %s, with %ld %zu kB hugetlb pages, %ld free%s",
+		      what, strerror(e), total, size >> 10, nfree,
+		      nfree ? "" : ": none free, hugetlb pages leaked");
+}
+
+/*
+ * The hugetlb kinds, with pages of the default size (size 0: one 2 MiB
+ * page, which the buffer must fit in) or of the size given, as many as
+ * the buffer needs: arm64 with 4 KiB pages offers 64 KiB (contiguous
+ * PTEs) and 32 MiB (contiguous PMDs) besides 2 MiB, and hugetlb faults
+ * and GUP take other paths for them.
+ */
+static size_t hugetlb_len(size_t len, size_t size)
+{
+	return size ? (len + size - 1) / size * size : HPAGE;
+}
+
+static int hugetlb_fail(size_t size, const char *what)
+{
+	return size ? hugetlb_size_failed(size, what) : hugetlb_failed(what);
+}
+
+static int map_hugetlb(struct mem *m, size_t len, size_t size)
+{
+	size_t maplen = hugetlb_len(len, size);
+	int huge = size ? __builtin_ctzl(size) << MAP_HUGE_SHIFT : 0;
+
+	if (len > maplen)
 		return absent("the buffer does not fit in a 2 MiB page");
-	m->map = mmap(NULL, HPAGE, PROT_READ | PROT_WRITE,
-		      MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB, -1, 0);
+	m->map = mmap(NULL, maplen, PROT_READ | PROT_WRITE,
+		      MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB | huge, -1, 0);
 	if (m->map == MAP_FAILED) {
 		m->map = NULL;
-		return hugetlb_failed("mmap(MAP_HUGETLB)");
+		return hugetlb_fail(size, "mmap(MAP_HUGETLB)");
 	}
-	m->maplen = HPAGE;
+	m->maplen = maplen;
 	m->buf = m->map;
 	pattern(m->buf, len, 1);
 	return 0;
 }
 
 /* A hugetlbfs file, filled through a shared mapping, mapped R/O private. */
-static int setup_hugetlb_file_private(struct mem *m, size_t len)
+static int map_hugetlb_file_private(struct mem *m, size_t len, size_t size)
 {
+	size_t maplen = hugetlb_len(len, size);
+	unsigned int huge = size ? __builtin_ctzl(size) << MFD_HUGE_SHIFT : 0;
 	char *p;
 
-	if (len > HPAGE)
+	if (len > maplen)
 		return absent("the buffer does not fit in a 2 MiB page");
-	m->fd = memfd_create("media_userptr", MFD_HUGETLB);
+	m->fd = memfd_create("media_userptr", MFD_HUGETLB | huge);
 	if (m->fd < 0)
-		return hugetlb_failed("memfd_create(MFD_HUGETLB)");
-	if (ftruncate(m->fd, HPAGE))
-		return hugetlb_failed("ftruncate() of a hugetlbfs memfd");
-	p = mmap(NULL, HPAGE, PROT_READ | PROT_WRITE, MAP_SHARED, m->fd, 0);
+		return hugetlb_fail(size, "memfd_create(MFD_HUGETLB)");
+	if (ftruncate(m->fd, maplen))
+		return hugetlb_fail(size, "ftruncate() of a hugetlbfs memfd");
+	p = mmap(NULL, maplen, PROT_READ | PROT_WRITE, MAP_SHARED, m->fd, 0);
 	if (p == MAP_FAILED)
-		return hugetlb_failed("mmap() of a hugetlbfs memfd");
+		return hugetlb_fail(size, "mmap() of a hugetlbfs memfd");
 	pattern(p, len, 1);
-	munmap(p, HPAGE);
-	if (mem_map(m, HPAGE, PROT_READ, MAP_PRIVATE, m->fd))
-		return hugetlb_failed("private mmap() of a hugetlbfs memfd");
+	munmap(p, maplen);
+	if (mem_map(m, maplen, PROT_READ, MAP_PRIVATE, m->fd))
+		return hugetlb_fail(size, "private mmap() of a hugetlbfs memfd");
 	return 0;
+}
+
+static int setup_hugetlb(struct mem *m, size_t len)
+{
+	return map_hugetlb(m, len, 0);
+}
+
+static int setup_hugetlb_64kb(struct mem *m, size_t len)
+{
+	return map_hugetlb(m, len, 64UL << 10);
+}
+
+static int setup_hugetlb_32mb(struct mem *m, size_t len)
+{
+	return map_hugetlb(m, len, 32UL << 20);
+}
+
+static int setup_hugetlb_file_private(struct mem *m, size_t len)
+{
+	return map_hugetlb_file_private(m, len, 0);
+}
+
+static int setup_hugetlb_file_private_64kb(struct mem *m, size_t len)
+{
+	return map_hugetlb_file_private(m, len, 64UL << 10);
+}
+
+static int setup_hugetlb_file_private_32mb(struct mem *m, size_t len)
+{
+	return map_hugetlb_file_private(m, len, 32UL << 20);
 }
 
 static long smaps_kb(void *addr, const char *field);
@@ -720,6 +817,7 @@ static int child_copy(struct mem *m, char *out, size_t len)
  * FOLL_WRITE, which fails where the process cannot write (FOLL_FORCE
  * would override that in a private mapping).
  */
+#define HUGETLB_RO "hugetlb refuses FOLL_FORCE|FOLL_WRITE, so a read-only private hugetlb mapping cannot be pinned"
 #define NOFORCE_RO "without FOLL_FORCE, FOLL_WRITE is refused on a read-only private mapping, even for a device that only reads"
 
 static const struct kind kinds[] = {
@@ -753,9 +851,21 @@ static const struct kind kinds[] = {
 	  setup_hugetlb, { 0, 0, 0 }, { 0, 0, 0 }, NULL, NULL, RW_DIRECT },
 	{ "hugetlb_file_private", "MAP_PRIVATE PROT_READ mapping of a hugetlbfs file",
 	  setup_hugetlb_file_private, { 0, EFAULT, EFAULT },
-	  { EFAULT, EFAULT, EFAULT },
-	  "hugetlb refuses FOLL_FORCE|FOLL_WRITE, so a read-only private hugetlb mapping cannot be pinned",
-	  NULL, RW_MPROTECT, true },
+	  { EFAULT, EFAULT, EFAULT }, HUGETLB_RO, NULL, RW_MPROTECT, true },
+	{ "hugetlb_64kb", "private anonymous memory in 64 KiB hugetlb pages",
+	  setup_hugetlb_64kb, { 0, 0, 0 }, { 0, 0, 0 }, NULL, NULL, RW_DIRECT,
+	  false, false, false, true },
+	{ "hugetlb_file_private_64kb",
+	  "MAP_PRIVATE PROT_READ mapping of a hugetlbfs file of 64 KiB pages",
+	  setup_hugetlb_file_private_64kb, { 0, EFAULT, EFAULT },
+	  { EFAULT, EFAULT, EFAULT }, HUGETLB_RO, NULL, RW_MPROTECT, true,
+	  false, false, true },
+	{ "hugetlb_32mb", "private anonymous 32 MiB hugetlb page",
+	  setup_hugetlb_32mb, { 0, 0, 0 }, { 0, 0, 0 }, NULL, NULL, RW_DIRECT },
+	{ "hugetlb_file_private_32mb",
+	  "MAP_PRIVATE PROT_READ mapping of a hugetlbfs file of a 32 MiB page",
+	  setup_hugetlb_file_private_32mb, { 0, EFAULT, EFAULT },
+	  { EFAULT, EFAULT, EFAULT }, HUGETLB_RO, NULL, RW_MPROTECT, true },
 	{ "shmem_thp_private",
 	  "MAP_PRIVATE PROT_READ mapping of a PMD-mapped tmpfs huge page",
 	  setup_shmem_thp_private, { 0, 0, EFAULT }, { EFAULT, 0, EFAULT },
@@ -1769,10 +1879,11 @@ static void run_case(struct __test_metadata *_metadata,
 	expect = expected_qbuf(k, variant->role);
 	if (self->contig) {
 		/*
-		 * dma-contig wants physically contiguous memory, aligned to
-		 * the DMA cache alignment: the expectations here are those of
-		 * x86, where that alignment is 1.
+		 * dma-contig wants physically contiguous memory, its start and
+		 * size aligned to the DMA cache alignment, or EINVAL.
 		 */
+		if (!expect && ((uintptr_t)self->m.buf | len) % DMA_ALIGN)
+			expect = EINVAL;
 		if (!expect && k->multipage) {
 			int c = phys_contiguous(self->m.buf, len);
 
@@ -1993,6 +2104,30 @@ TEST_F(userptr, hugetlb)
 TEST_F(userptr, hugetlb_file_private)
 {
 	run_case(_metadata, self, variant, "hugetlb_file_private");
+	check_pins(_metadata, self);
+}
+
+TEST_F(userptr, hugetlb_64kb)
+{
+	run_case(_metadata, self, variant, "hugetlb_64kb");
+	check_pins(_metadata, self);
+}
+
+TEST_F(userptr, hugetlb_file_private_64kb)
+{
+	run_case(_metadata, self, variant, "hugetlb_file_private_64kb");
+	check_pins(_metadata, self);
+}
+
+TEST_F(userptr, hugetlb_32mb)
+{
+	run_case(_metadata, self, variant, "hugetlb_32mb");
+	check_pins(_metadata, self);
+}
+
+TEST_F(userptr, hugetlb_file_private_32mb)
+{
+	run_case(_metadata, self, variant, "hugetlb_file_private_32mb");
 	check_pins(_metadata, self);
 }
 
