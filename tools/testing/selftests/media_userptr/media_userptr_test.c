@@ -84,7 +84,11 @@
 #include "../kselftest_harness.h"
 
 #define HPAGE		(2UL << 20)
-/* dma_get_cache_alignment(): ARCH_DMA_MINALIGN on arm64, 1 on x86. */
+/*
+ * What dma_get_cache_alignment() asks of dma-contig's USERPTR memory, at
+ * most: 1 on x86; on arm64 ARCH_DMA_MINALIGN (128) in 6.1, the CPU's
+ * cache writeback granule (64 or 128) in 6.12.
+ */
 #ifdef __aarch64__
 #define DMA_ALIGN	128
 #else
