@@ -9,8 +9,8 @@
 # scripts/tree.sh: the kselftest is the same file on every commit, and
 # commit-<last> is the whole series. What a commit must do follows from
 # the subjects of the patches it has (scripts/lib.sh): its expectations
-# (kernel_expect: baseline, then noforce once FOLL_FORCE is dropped, then
-# patched from the direction change on) and its skips (expected_skips:
+# (kernel_expect: baseline, then direction once the pin follows the
+# queue's direction, then patched once FOLL_FORCE is dropped) and its skips (expected_skips:
 # the "commit-*" entries of scripts/expected-skips; a driver variant whose
 # patch is not in yet skips, with its reason). Only the kselftest runs:
 # no v4l2-compliance, stress, fuzz or mm selftests. Every commit is tried,

@@ -218,19 +218,23 @@ series_subjects() {
 	done <"$LAB_TOP/patches/series"
 }
 
-# The patches that decide a commit's expectations: FOLL_FORCE dropped, then
-# the pin's direction taken from the queue's.
+# The patches that decide a commit's expectations: the pin's direction
+# taken from the queue's, then FOLL_FORCE dropped.
 NOFORCE_SUBJECT="media: videobuf2: do not pin USERPTR memory with FOLL_FORCE"
 DIRECTION_SUBJECT="media: videobuf2: pin USERPTR memory for write only when the device writes"
 
 # kernel_expect KERNEL: the kselftest's expectations (MEDIA_USERPTR_EXPECT)
 # for a kernel. baseline, mediaonly, patched and upstream (with -debug or
 # +BREAK) have their own; commit-N has
-#   baseline   before FOLL_FORCE is dropped (FOLL_FORCE | FOLL_WRITE);
-#   noforce    from then until the direction change (FOLL_WRITE alone);
-#   patched    from the direction change on, with the mm patches of the
-#              series (subjects "mm..."), which all come before it;
-#   mediaonly  the direction change without any of them.
+#   baseline   before the direction change (FOLL_FORCE | FOLL_WRITE);
+#   direction  from then until FOLL_FORCE is dropped: pinned by direction,
+#              still with FOLL_FORCE, after all the mm patches of the
+#              series (subjects "mm..."), which come before it;
+#   patched    once FOLL_FORCE is dropped too;
+#   mediaonly  both media changes without any of the mm patches.
+# The direction change comes first, as in mainline (e2fc6edd37ba, then
+# cb78a634f3f7): no commit refuses a buffer that the baseline and the
+# whole series accept.
 kernel_expect() {
 	local k=${1%-debug} s mm all
 	k=${k%%+*}
@@ -239,20 +243,24 @@ kernel_expect() {
 	*) echo "$k"; return 0 ;;
 	esac
 	s=$(series_subjects "${k#commit-}")
-	if grep -qxF "$DIRECTION_SUBJECT" <<<"$s"; then
-		mm=$(grep -cE '^mm[:/]' <<<"$s" || true)
-		all=$(series_subjects | grep -cE '^mm[:/]' || true)
-		if [ "$mm" = "$all" ]; then
-			echo patched
-		elif [ "$mm" = 0 ]; then
-			echo mediaonly
-		else
-			die "$k: the direction change with $mm of the $all mm patches: no expectations for that"
-		fi
-	elif grep -qxF "$NOFORCE_SUBJECT" <<<"$s"; then
-		echo noforce
-	else
+	if ! grep -qxF "$DIRECTION_SUBJECT" <<<"$s"; then
+		! grep -qxF "$NOFORCE_SUBJECT" <<<"$s" ||
+			die "$k: FOLL_FORCE is dropped before the direction change: no expectations for that"
 		echo baseline
+		return 0
+	fi
+	mm=$(grep -cE '^mm[:/]' <<<"$s" || true)
+	all=$(series_subjects | grep -cE '^mm[:/]' || true)
+	if ! grep -qxF "$NOFORCE_SUBJECT" <<<"$s"; then
+		[ "$mm" = "$all" ] ||
+			die "$k: the direction change with $mm of the $all mm patches: no expectations for that"
+		echo direction
+	elif [ "$mm" = "$all" ]; then
+		echo patched
+	elif [ "$mm" = 0 ]; then
+		echo mediaonly
+	else
+		die "$k: the media changes with $mm of the $all mm patches: no expectations for that"
 	fi
 }
 

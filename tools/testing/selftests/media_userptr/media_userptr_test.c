@@ -52,9 +52,10 @@
  * not unshare read-only long-term pins in COW mappings, "upstream" for
  * mainline (the lab's 6.12 tree with the fixes that go to mainline): the
  * same as "patched", but where the test says "# difference:", with why;
- * "noforce" for one that pins with FOLL_WRITE but without FOLL_FORCE (6.1
- * with the series up to "media: videobuf2: do not pin USERPTR memory with
- * FOLL_FORCE"), which refuses any buffer the process cannot write.
+ * "direction" for one that pins by direction but still with FOLL_FORCE (6.1
+ * with the series up to "media: videobuf2: pin USERPTR memory for write
+ * only when the device writes", as mainline between e2fc6edd37ba and
+ * cb78a634f3f7), which accepts every buffer the baseline accepts.
  * MEDIA_USERPTR_ONLY=<text> skips the device variants whose name does not
  * contain <text>. Files are created in MEDIA_USERPTR_DIR (default: /tmp).
  * MEDIA_USERPTR_THP_DIR names a tmpfs mounted with huge=always, for the
@@ -98,7 +99,7 @@
 #define M2M_H		32
 #define DQ_TIMEOUT_MS	20000
 
-enum profile { PATCHED, BASELINE, MEDIAONLY, UPSTREAM, NOFORCE };
+enum profile { PATCHED, BASELINE, MEDIAONLY, UPSTREAM, DIRECTION };
 
 static enum profile profile(void)
 {
@@ -110,8 +111,8 @@ static enum profile profile(void)
 		return MEDIAONLY;
 	if (e && !strcmp(e, "upstream"))
 		return UPSTREAM;
-	if (e && !strcmp(e, "noforce"))
-		return NOFORCE;
+	if (e && !strcmp(e, "direction"))
+		return DIRECTION;
 	return PATCHED;
 }
 
@@ -153,14 +154,14 @@ struct kind {
 	const char *sentence;
 	int (*setup)(struct mem *m, size_t len);
 	/*
-	 * QBUF errno: [0] patched, [1] baseline, [2] noforce; rd: the device
-	 * reads, wr: it writes.
+	 * QBUF errno: [0] patched, [1] baseline, [2] direction; rd: the
+	 * device reads, wr: it writes.
 	 */
 	int rd[3], wr[3];
 	/* Why the baseline differs from patched, where it does. */
 	const char *why;
-	/* Why noforce differs from the baseline, where it does. */
-	const char *why_noforce;
+	/* Why direction differs from the baseline, where it does. */
+	const char *why_direction;
 	enum rewrite rewrite;
 	/* A R/O pin of it goes stale without the mm prerequisite. */
 	bool cow_shared;
@@ -817,35 +818,36 @@ static int child_copy(struct mem *m, char *out, size_t len)
 }
 
 /*
- * noforce pins every buffer as patched pins one the device writes: with
- * FOLL_WRITE, which fails where the process cannot write (FOLL_FORCE
- * would override that in a private mapping).
+ * direction pins a buffer the device writes as the baseline does, with
+ * FOLL_FORCE | FOLL_WRITE, and one it only reads with FOLL_FORCE alone:
+ * it accepts what the baseline accepts, and more where only FOLL_WRITE
+ * was refused.
  */
 #define HUGETLB_RO "hugetlb refuses FOLL_FORCE|FOLL_WRITE, so a read-only private hugetlb mapping cannot be pinned"
-#define NOFORCE_RO "without FOLL_FORCE, FOLL_WRITE is refused on a read-only private mapping, even for a device that only reads"
+#define DIRECTION_RD "a device that only reads is pinned without FOLL_WRITE, which this mapping refuses"
 
 static const struct kind kinds[] = {
 	{ "anon_rw", "private anonymous memory, read-write",
 	  setup_anon_rw, { 0, 0, 0 }, { 0, 0, 0 }, NULL, NULL, RW_DIRECT },
 	{ "anon_ro", "private anonymous memory, populated, then mprotect(PROT_READ)",
-	  setup_anon_ro, { 0, 0, EFAULT }, { EFAULT, 0, EFAULT },
+	  setup_anon_ro, { 0, 0, 0 }, { EFAULT, 0, 0 },
 	  "FOLL_FORCE lets the device write to memory the process made read-only",
-	  NOFORCE_RO, RW_MPROTECT },
+	  NULL, RW_MPROTECT },
 	{ "anon_untouched", "private anonymous memory never touched (the shared zeropage)",
 	  setup_anon_untouched, { 0, 0, 0 }, { 0, 0, 0 }, NULL, NULL, RW_DIRECT,
 	  true },
 	{ "shared_file_ro", "MAP_SHARED PROT_READ mapping of a file opened O_RDONLY",
-	  setup_shared_file_ro, { 0, EFAULT, EFAULT }, { EFAULT, EFAULT, EFAULT },
+	  setup_shared_file_ro, { 0, EFAULT, 0 }, { EFAULT, EFAULT, EFAULT },
 	  "FOLL_WRITE is refused on a read-only shared mapping, even for a device that only reads",
-	  NULL, RW_FILE, false, true, true },
+	  DIRECTION_RD, RW_FILE, false, true, true },
 	{ "private_file_ro", "MAP_PRIVATE PROT_READ mapping of a file",
-	  setup_private_file_ro, { 0, 0, EFAULT }, { EFAULT, 0, EFAULT },
+	  setup_private_file_ro, { 0, 0, 0 }, { EFAULT, 0, 0 },
 	  "FOLL_FORCE lets the device write to a read-only private file mapping",
-	  NOFORCE_RO, RW_MPROTECT, true, false, true },
+	  NULL, RW_MPROTECT, true, false, true },
 	{ "memfd_sealed", "memfd sealed with F_SEAL_WRITE, mapped MAP_SHARED PROT_READ",
-	  setup_memfd_sealed, { 0, EFAULT, EFAULT }, { EFAULT, EFAULT, EFAULT },
+	  setup_memfd_sealed, { 0, EFAULT, 0 }, { EFAULT, EFAULT, EFAULT },
 	  "FOLL_WRITE is refused on a write-sealed memfd, even for a device that only reads",
-	  NULL, RW_NONE, false, true, true },
+	  DIRECTION_RD, RW_NONE, false, true, true },
 	{ "shared_file_rw", "MAP_SHARED read-write mapping of a file",
 	  setup_shared_file_rw, { 0, 0, 0 }, { 0, 0, 0 }, NULL, NULL, RW_DIRECT,
 	  false, false, true },
@@ -854,27 +856,27 @@ static const struct kind kinds[] = {
 	{ "hugetlb", "private anonymous 2 MiB hugetlb page",
 	  setup_hugetlb, { 0, 0, 0 }, { 0, 0, 0 }, NULL, NULL, RW_DIRECT },
 	{ "hugetlb_file_private", "MAP_PRIVATE PROT_READ mapping of a hugetlbfs file",
-	  setup_hugetlb_file_private, { 0, EFAULT, EFAULT },
-	  { EFAULT, EFAULT, EFAULT }, HUGETLB_RO, NULL, RW_MPROTECT, true },
+	  setup_hugetlb_file_private, { 0, EFAULT, 0 },
+	  { EFAULT, EFAULT, EFAULT }, HUGETLB_RO, DIRECTION_RD, RW_MPROTECT, true },
 	{ "hugetlb_64kb", "private anonymous memory in 64 KiB hugetlb pages",
 	  setup_hugetlb_64kb, { 0, 0, 0 }, { 0, 0, 0 }, NULL, NULL, RW_DIRECT,
 	  false, false, false, true },
 	{ "hugetlb_file_private_64kb",
 	  "MAP_PRIVATE PROT_READ mapping of a hugetlbfs file of 64 KiB pages",
-	  setup_hugetlb_file_private_64kb, { 0, EFAULT, EFAULT },
-	  { EFAULT, EFAULT, EFAULT }, HUGETLB_RO, NULL, RW_MPROTECT, true,
+	  setup_hugetlb_file_private_64kb, { 0, EFAULT, 0 },
+	  { EFAULT, EFAULT, EFAULT }, HUGETLB_RO, DIRECTION_RD, RW_MPROTECT, true,
 	  false, false, true },
 	{ "hugetlb_32mb", "private anonymous 32 MiB hugetlb page",
 	  setup_hugetlb_32mb, { 0, 0, 0 }, { 0, 0, 0 }, NULL, NULL, RW_DIRECT },
 	{ "hugetlb_file_private_32mb",
 	  "MAP_PRIVATE PROT_READ mapping of a hugetlbfs file of a 32 MiB page",
-	  setup_hugetlb_file_private_32mb, { 0, EFAULT, EFAULT },
-	  { EFAULT, EFAULT, EFAULT }, HUGETLB_RO, NULL, RW_MPROTECT, true },
+	  setup_hugetlb_file_private_32mb, { 0, EFAULT, 0 },
+	  { EFAULT, EFAULT, EFAULT }, HUGETLB_RO, DIRECTION_RD, RW_MPROTECT, true },
 	{ "shmem_thp_private",
 	  "MAP_PRIVATE PROT_READ mapping of a PMD-mapped tmpfs huge page",
-	  setup_shmem_thp_private, { 0, 0, EFAULT }, { EFAULT, 0, EFAULT },
+	  setup_shmem_thp_private, { 0, 0, 0 }, { EFAULT, 0, 0 },
 	  "FOLL_FORCE lets the device write to a read-only private file mapping",
-	  NOFORCE_RO, RW_MPROTECT, true, false, true },
+	  NULL, RW_MPROTECT, true, false, true },
 	{ "thp", "transparent huge page, populated",
 	  setup_thp, { 0, 0, 0 }, { 0, 0, 0 }, NULL, NULL, RW_DIRECT },
 	{ "thp_untouched", "transparent huge page range read but never written (the huge zeropage)",
@@ -883,14 +885,13 @@ static const struct kind kinds[] = {
 	{ "unaligned", "private anonymous memory, start not page aligned",
 	  setup_unaligned, { 0, 0, 0 }, { 0, 0, 0 }, NULL, NULL, RW_DIRECT },
 	{ "span_vmas", "a buffer spanning a read-write and a read-only VMA",
-	  setup_span_vmas, { 0, 0, EFAULT }, { EFAULT, 0, EFAULT },
+	  setup_span_vmas, { 0, 0, 0 }, { EFAULT, 0, 0 },
 	  "FOLL_FORCE lets the device write to the read-only part",
-	  "without FOLL_FORCE, FOLL_WRITE is refused on the read-only part, even for a device that only reads",
+	  NULL,
 	  RW_MPROTECT, false, false, false, true },
 	{ "prot_none", "PROT_NONE memory",
-	  setup_prot_none, { EFAULT, 0, EFAULT }, { EFAULT, 0, EFAULT },
-	  "FOLL_FORCE overrides PROT_NONE in a private mapping",
-	  "without FOLL_FORCE, nothing overrides PROT_NONE",
+	  setup_prot_none, { EFAULT, 0, 0 }, { EFAULT, 0, 0 },
+	  "FOLL_FORCE overrides PROT_NONE in a private mapping", NULL,
 	  RW_NONE },
 	{ "hole", "an address range that is not mapped",
 	  setup_hole, { EFAULT, EFAULT, EFAULT }, { EFAULT, EFAULT, EFAULT },
@@ -1442,7 +1443,7 @@ static int expected_qbuf(const struct kind *k, enum role dir)
 	switch (profile()) {
 	case BASELINE:
 		return e[1];
-	case NOFORCE:
+	case DIRECTION:
 		return e[2];
 	default:
 		return e[0];
@@ -1455,8 +1456,8 @@ static const char *expected_why(const struct kind *k)
 	switch (profile()) {
 	case BASELINE:
 		return k->why;
-	case NOFORCE:
-		return k->why_noforce;
+	case DIRECTION:
+		return k->why_direction;
 	default:
 		return NULL;
 	}
