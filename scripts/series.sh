@@ -55,7 +55,31 @@ TEMPLATE=${SERIES_COVER:-$LAB_TOP/scripts/$TEMPLATE}
 BISECT_V=bisect
 [ "$T" = 6.1 ] || BISECT_V=upstream-bisect
 N=${SERIES_VERSION:-1}
-IDENT="$(git -C "$LAB_TOP" config user.name) <$(git -C "$LAB_TOP" config user.email)>"
+# The sender: who the mail is from, and who signs the patches off. It is
+# git's author identity where make series runs (user.name and user.email,
+# or GIT_AUTHOR_NAME and GIT_AUTHOR_EMAIL), never the identity the
+# patches are stored with, which is the team's and not a person's.
+SENDER=$(git -C "$LAB_TOP" var GIT_AUTHOR_IDENT 2>/dev/null | sed -E 's/ [0-9]+ [-+][0-9]{4}$//') ||
+	die "git has no author identity: set user.name and user.email (git config), the sender's own"
+# placeholder IDENT: why the identity cannot be a sender's, or nothing. An
+# address of a domain reserved for examples and tests (RFC 2606, RFC 6761),
+# a no-reply address or a group's name is one.
+placeholder() {
+	local name=${1% <*} mail=${1##*<}
+	mail=${mail%>}
+	case ${mail##*@} in
+	example | example.com | example.net | example.org | *.example | *.example.com | \
+		*.example.net | *.example.org | invalid | *.invalid | test | *.test | \
+		localhost | *.localhost | localdomain | *.localdomain)
+		echo "the address $mail is of a domain reserved for examples and tests"; return 0 ;;
+	esac
+	case $mail in *noreply* | *no-reply*)
+		echo "the address $mail takes no reply"; return 0 ;;
+	esac
+	case " $name " in *[Mm]aintainers* | *" "[Tt]eam" "*)
+		echo "the name \"$name\" is a group's, not a person's"; return 0 ;;
+	esac
+}
 
 # checkpatch items known and named, with what must be done before mailing:
 # subject, checkpatch type, why. They do not fail the run, they are listed
@@ -146,6 +170,20 @@ for p in "$OUT"/*.patch; do
 done
 count=${#patches[@]}
 [ "$count" = "${#commits[@]}" ] || die "format-patch wrote $count patches for ${#commits[@]} commits"
+# The sender's identity in From: and Signed-off-by:, in place of the
+# identity the patches are stored with (their commits' authors).
+mapfile -t stored < <(git -C "$TREE" log --format='%an <%ae>' "$base..$tip" | LC_ALL=C sort -u)
+for p in "$cover" "${patches[@]}"; do
+	for id in "${stored[@]}"; do
+		ID=$id SENDER=$SENDER perl -0pi -e '
+			my ($id, $to) = ($ENV{ID}, $ENV{SENDER});
+			my ($n, $m) = $id =~ /^(.*) <(.*)>$/;
+			# format-patch folds a long From: line after the name.
+			s/^From: \Q$n\E\n? <\Q$m\E>$/From: $to/mg;
+			s/^Signed-off-by: \Q$id\E$/Signed-off-by: $to/mg;' "$p"
+	done
+done
+say "from and signed off by: $SENDER$([ "${#stored[@]}" = 1 ] && [ "${stored[0]}" = "$SENDER" ] || printf ' (stored as %s)' "$(printf '%s, ' "${stored[@]}" | sed 's/, $//')")"
 
 # Recipients, per patch, from the tree's MAINTAINERS: maintainers and
 # reviewers in To, lists in Cc. The cover letter goes to all of them.
@@ -349,6 +387,9 @@ rm -f "$body" "$fixes"
 
 fail=0
 open=()
+why=$(placeholder "$SENDER")
+[ -z "$why" ] ||
+	open+=("From: and Signed-off-by: $SENDER is a placeholder ($why): set git config user.name and user.email to the sender's own, and run make series again")
 # checkpatch --strict, patch by patch. Commit ids cannot be looked up in
 # the lab's tree, which has no history: that one check is left out (the
 # Fixes: ids are to be checked on the tree the series is rebased on).
@@ -439,7 +480,7 @@ am_check || fail=1
 git -C "$TREE" worktree remove --force "$VERIFY"
 
 # git send-email accepts it; --dry-run sends nothing and needs no network.
-if git -C "$TREE" send-email --dry-run --confirm=never --from="$IDENT" \
+if git -C "$TREE" send-email --dry-run --confirm=never --from="$SENDER" \
 	--smtp-server=/bin/false "$cover" "${patches[@]}" >"$LOGS/send-email-$SERIES.log" 2>&1; then
 	say "git send-email --dry-run: accepted $((count + 1)) messages"
 else
@@ -524,5 +565,8 @@ fi
 echo "series: $OUT"
 [ "$fail" = 0 ] || exit 1
 if [ "${#open[@]}" -gt 0 ]; then
-	say "checked, but NOT READY TO MAIL: ${#open[@]} known item open ($OUT/open-items.txt)"
+	printf '  open: %s\n' "${open[@]}"
+	say "checked, but NOT READY TO MAIL: ${#open[@]} item(s) open ($OUT/open-items.txt)"
+else
+	say "checked, and ready to mail as $SENDER: git send-email $OUT/*.patch"
 fi
