@@ -31,14 +31,17 @@ x86_only "make series"
 # many of the mailed commits go (all, or the first N), what their subjects
 # must be, the cover template, who else gets the cover letter, the kernels
 # whose make check results it carries, and the subject prefix (PREFIX:
-# the 6.1 series names the stable branch it is for).
+# the 6.1 series names the kernel it is for).
 SERIES=${SERIES:-6.1}
 PREFIX=PATCH
 case $SERIES in
-6.1) T=6.1 V=patched PICK=all MUST='' TEMPLATE=cover-letter.txt PREFIX='PATCH 6.1.y'
-	# The mm patches are the prerequisite for 6.1.y: the stable list
-	# (Documentation/process/stable-kernel-rules.rst) gets the cover letter.
-	COVER_CC=stable@vger.kernel.org NEED="baseline patched" ;;
+6.1) T=6.1 V=patched PICK=all MUST='' TEMPLATE=cover-letter.txt PREFIX='PATCH 6.1'
+	# For distribution and vendor 6.1 trees, not for 6.1.y: the mainline
+	# mm commits were never marked for stable, and they change behaviour
+	# for every R/O long-term pinner (the cover letter says what). So the
+	# stable list is not asked to take it; the maintainers and lists of
+	# the code it changes get it.
+	COVER_CC='' NEED="baseline patched" ;;
 mainline) T=6.12 V=upstream PICK=all MUST='' TEMPLATE=cover-letter-mainline.txt
 	COVER_CC='' NEED=upstream ;;
 livelock) T=6.12 V=upstream PICK=2 MUST='^(mm|selftests/mm)[/:]' TEMPLATE=cover-letter-livelock.txt
@@ -205,11 +208,6 @@ for p in "${patches[@]}"; do
 	r=$(recipients "$p")
 	to=$(echo "$r" | sed -n 's/^To: //p')
 	cc=$(echo "$r" | sed -n 's/^Cc: //p')
-	# 6.1.y: a patch that names the mainline commit it is the equivalent
-	# of goes to the stable list (stable-kernel-rules.rst, option 3).
-	if [ "$SERIES" = 6.1 ] && grep -q '^This is the 6.1 equivalent of mainline commit' "$p"; then
-		to="${to:+$to, }stable@vger.kernel.org"
-	fi
 	add_headers "$p" "To: $to" "Cc: $cc"
 	all_to="$all_to, $to"
 	all_cc="$all_cc, $cc"
