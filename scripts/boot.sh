@@ -12,7 +12,9 @@
 
 v=$1
 expect=${2:-$(kernel_expect "$v")}
-OBJ=$ABUILD/obj/$v
+# KERNEL@CONF boots KERNEL's image and initramfs its own way (lib.sh).
+OBJ=$ABUILD/obj/$(boot_kernel "$v")
+mem=$(boot_mem "$v")
 # BOOT_RES: where the results go (make bench keeps one directory per run).
 RES=${BOOT_RES:-$ABUILD/results/$v}
 # KASAN and lockdep make a TCG guest about 4 times slower.
@@ -29,13 +31,14 @@ arm64) console=ttyAMA0 archargs="hugepagesz=32M hugepages=2"
 	[ -z "$clk" ] || archargs="$archargs $clk"
 	cpu=${QEMU_CPU:-max,pauth-impdef=on} keyextra=" cpu=$cpu" ;;
 esac
+[ -z "$(boot_args "$v")" ] || archargs="$archargs $(boot_args "$v")"
 cmdline="console=$console panic=-1 loglevel=4 $archargs lab.mode=${LAB_MODE:-check} lab.expect=$expect lab.compliance=${COMPLIANCE:-1} lab.mm=${MM_TESTS:-1} lab.stress=${STRESS:-1} lab.cow=${COW:-1} ${LAB_INJECT:+lab.inject=$LAB_INJECT} ${LAB_NODES:+lab.nodes=$LAB_NODES}"
 mkdir -p "$RES"
 
 # Results stay valid while the kernel, the initramfs (tests included) and
 # the options are the same: a warm run does not boot again. RETEST=1 does.
 key=$( (sha256sum "$OBJ/$KIMAGE" "$OBJ/initramfs.cpio.gz" | cut -d' ' -f1
-	echo "$cmdline ${QEMU_EXTRA:-}$keyextra") | sha256sum | cut -c1-16)
+	echo "$cmdline ${QEMU_EXTRA:-}$keyextra mem=$mem") | sha256sum | cut -c1-16)
 if [ "${RETEST:-0}" = 0 ] && [ "$(cat "$RES/key" 2>/dev/null)" = "$key" ]; then
 	say "$v: results up to date (same kernel, initramfs and options; RETEST=1 boots again)"
 	exit 0
@@ -49,7 +52,7 @@ qemu() {
 	fi
 	# shellcheck disable=SC2086
 	timeout "$QEMU_TIMEOUT" qemu-system-x86_64 "$@" -nodefaults -no-reboot \
-		-display none -m 2G -smp 2 \
+		-display none -m "$mem" -smp 2 \
 		-kernel "$OBJ/bzImage" -initrd "$OBJ/initramfs.cpio.gz" \
 		-append "$cmdline" \
 		-serial "file:$RES/console.log" -serial "file:$RES/results.tap" \
@@ -72,7 +75,7 @@ qemu_arm64() {
 	done
 	# shellcheck disable=SC2086
 	timeout "$QEMU_TIMEOUT" qemu-system-aarch64 "$@" -machine virt -nodefaults -no-reboot \
-		-display none -m 2G -smp 2 \
+		-display none -m "$mem" -smp 2 \
 		-kernel "$OBJ/Image" -initrd "$OBJ/initramfs.cpio.gz" \
 		-append "$cmdline" \
 		-serial "file:$RES/console.log" \

@@ -16,7 +16,13 @@ case $mode in
 run) variants="patched" ;;
 check) variants="baseline patched"
 	[ "${MM_AB:-1}" = 0 ] || variants="baseline mediaonly patched"
-	[ "${UPSTREAM:-1}" = 0 ] || variants="$variants upstream" ;;
+	[ "${UPSTREAM:-1}" = 0 ] || variants="$variants upstream"
+	# The patched kernel also boots as users' machines do (lib.sh
+	# BOOT_CONFS): more than 4 GiB, and swiotlb=force. Not the debug
+	# kernels: the point is DMA bouncing, not the kernel's checks.
+	if [ "${BOOT_CONFIGS:-1}" = 1 ] && [ "${KERNEL_DEBUG:-0}" != 1 ]; then
+		variants="$variants patched@mem6g patched@swiotlb"
+	fi ;;
 *) die "usage: $0 run|check" ;;
 esac
 # LAB_BREAK=NAME (or KERNEL+NAME, default patched): that kernel with
@@ -30,14 +36,22 @@ fi
 # KERNELS="K ...": those kernels instead, each held to its own
 # expectations (K+proposed and K+BREAK to K's).
 [ -z "${KERNELS:-}" ] || variants=$KERNELS
+# The kernels to build: every variant's, KERNEL@CONF boots KERNEL's.
+kernels=""
+for v in $variants; do
+	k=$(boot_kernel "$v")
+	[ "$k" = "$v" ] || boot_conf "$v" >/dev/null
+	case " $kernels " in *" $k "*) ;; *) kernels="$kernels $k" ;; esac
+done
 # The trees these kernels come from, and each tree's branches to make.
 trees=""
-for v in $variants; do
+for v in $kernels; do
 	t=$(variant_tree "$v")
 	case " $trees " in *" $t "*) ;; *) trees="$trees $t" ;; esac
 done
 if [ "${KERNEL_DEBUG:-0}" = 1 ]; then
 	variants="${variants// /-debug }-debug"
+	kernels=$variants
 	export COMPLIANCE=0
 fi
 
@@ -71,16 +85,21 @@ for t in $trees; do
 	phase "build $first" bash "$LAB_TOP/scripts/kernel.sh" "$first"
 	built="$built$first "
 done
-for v in $variants; do
+for v in $kernels; do
 	case $built in *" $v "*) continue ;; esac
 	phase "build $v" bash "$LAB_TOP/scripts/kernel.sh" "$v"
 done
-for v in $variants; do
+for v in $kernels; do
 	phase "initramfs $v" bash "$LAB_TOP/scripts/initramfs.sh" "$v"
+done
+for v in $variants; do
 	# v4l2-compliance, the mm selftests, stress and fuzz run on every
 	# kernel but the media-only one: it is there to show stale pins,
-	# which stress would report as well.
+	# which stress would report as well. A boot configuration runs the
+	# kselftest alone: what it changes is where buffers live for DMA.
 	case $v in
+	*@*)
+		COMPLIANCE=0 MM_TESTS=0 STRESS=0 COW=0 phase "boot $v" bash "$LAB_TOP/scripts/boot.sh" "$v" ;;
 	mediaonly*)
 		COMPLIANCE=0 MM_TESTS=0 STRESS=0 phase "boot $v" bash "$LAB_TOP/scripts/boot.sh" "$v" ;;
 	*)
