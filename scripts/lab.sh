@@ -71,7 +71,7 @@ for t in $trees; do
 	phase "source $t" bash "$LAB_TOP/scripts/source.sh" "$t"
 	say "source $t: $(cat "$(tree_dir "$t")/.git/lab-origin")"
 	# the tree's usual branches, and any broken one asked for
-	breaks=$(for v in $variants; do
+	breaks=$(for v in $kernels; do
 		v=${v%-debug}
 		case $v in *+*) [ "$(variant_tree "$v")" != "$t" ] || echo "$v" ;; esac
 	done)

@@ -29,6 +29,8 @@ anononly	patch 3's gup_must_unshare() back to anonymous pages only	LAB_BREAK=ano
 nolivelockfix	6.12 without our do_set_pmd() fix (patch 1 of patches/mainline)	LAB_BREAK=upstream+nolivelockfix $quick run	$failed_thp
 norequestfix	6.12 without the vivid and vim2m request fixes (patches 3 and 4 of patches/mainline)	LAB_BREAK=upstream+norequestfix COMPLIANCE=0 MM_TESTS=0 run	v4l2_ctrl_request_complete
 compliance	v4l2-compliance cannot open its node	LAB_INJECT=compliance LAB_NODES=vim2m STRESS=0 MM_TESTS=0 MM_AB=0 UPSTREAM=0 check	no Total line
+dma32	the test drivers' 32-bit DMA mask back, in a 6 GiB guest	LAB_BREAK=dma32 KERNELS=patched+dma32@mem6g $quick check	failed: ^  userptr\.vivid_cap_dma_sg\.
+dma32swiotlb	the same, with swiotlb=force	LAB_BREAK=dma32 KERNELS=patched+dma32@swiotlb $quick check	failed: ^  userptr\.vivid_cap_dma_sg\.
 clock	the guest's clock falls back to jiffies	LAB_CLOCK=bad $quick run	lab error, not a test result: the guest's clocksource"
 
 want=" $* "
