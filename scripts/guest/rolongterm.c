@@ -112,7 +112,7 @@ static int gup_fd = -1;
 static bool new_semantics;
 static int ntests, npass, nfail, nskip;
 static long page_size;
-static char pinned[SIZE];	/* what PIN_LONGTERM_TEST_READ copies */
+static char pinned[SIZE];	/* what PIN_LONGTERM_TEST_READ copies (cases 1, 2) */
 
 static void msg(const char *fmt, ...)
 {
@@ -317,9 +317,10 @@ static int pin_start(void *addr, size_t len)
 	return ioctl(gup_fd, PIN_LONGTERM_TEST_START, &args) ? errno : 0;
 }
 
-static bool pin_read(void)
+/* Copy what the pinned pages hold to @to (as long as the pinned range). */
+static bool pin_read(char *to_buf)
 {
-	__u64 to = (uintptr_t)pinned;
+	__u64 to = (uintptr_t)to_buf;
 
 	return !ioctl(gup_fd, PIN_LONGTERM_TEST_READ, &to);
 }
@@ -393,7 +394,7 @@ static void case_small(const char *what, int fd, unsigned long long zero_pfn)
 	/* A write by the process after the pin: does the pin see it? */
 	for (i = 0; i < npages; i++)
 		mem[i * page_size] = 0x5a;
-	if (pin_read()) {
+	if (pin_read(pinned)) {
 		for (i = 0; i < npages; i++)
 			seen += pinned[i * page_size] == 0x5a;
 		msg("pages whose write after the pin is seen through the pin: %ld of %ld (expected %ld)",
@@ -515,12 +516,20 @@ static void case_hugetlb(const char *what, bool noreserve)
 	void *filler = NULL;
 	long nfill = 0;
 	bool ok = true;
-	char *mem;
+	char *mem, *buf;
 	int fd, err;
 
 	msg("[RUN] %s", what);
+	/* where the pinned huge page is read to: small pages, not the pool's */
+	buf = mmap(NULL, hsize, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (buf == MAP_FAILED) {
+		msg("mmap: %s", strerror(errno));
+		result(false, what);
+		return;
+	}
 	fd = hugetlb_pagecache_file();
 	if (fd < 0) {
+		munmap(buf, hsize);
 		result(false, what);
 		return;
 	}
@@ -536,6 +545,7 @@ static void case_hugetlb(const char *what, bool noreserve)
 	filler = hold_free_pages(&nfill);
 	if (nfill < 0) {
 		munmap(mem, hsize);
+		munmap(buf, hsize);
 		close(fd);
 		result(false, what);
 		return;
@@ -547,8 +557,8 @@ static void case_hugetlb(const char *what, bool noreserve)
 	pool(&p1);
 	say_pool("after the pin");
 	if (!err) {
-		if (pin_read())
-			ok = pinned[0] == (char)0xa5 && pinned[hsize - 1] == (char)0xa5;
+		if (pin_read(buf))
+			ok = buf[0] == (char)0xa5 && buf[hsize - 1] == (char)0xa5;
 		else
 			ok = false;
 		msg("the pin reads %s", ok ? "the file's content" : "something else");
@@ -557,6 +567,7 @@ static void case_hugetlb(const char *what, bool noreserve)
 	if (filler)
 		munmap(filler, nfill * hsize);
 	munmap(mem, hsize);
+	munmap(buf, hsize);
 	close(fd);
 
 	if (noreserve) {
