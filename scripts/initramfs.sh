@@ -76,11 +76,12 @@ if [ ! -x "$TST/media_userptr_test" ] || [ "$(cat "$TST/media_userptr_test.key" 
 fi
 # The mm selftests of scripts/guest/mmtests-<tree>, built statically from
 # the tree, against its own uapi headers; not those "not on" the
-# architecture.
+# architecture. Only the commands ./NAME come from the tree: the others
+# are the lab's own guest programs (/bin/rolongterm), built below.
 MMTESTS=$LAB_TOP/scripts/guest/mmtests-$T
 mapfile -t VMT < <(grep -v '^#' "$MMTESTS" |
 	awk -F'\t+' -v arch="$LAB_ARCH" 'NF > 1 && index($3, "not on " arch ":") != 1 {
-		split($2, w, " "); sub("^./", "", w[1]); print w[1] }' | sort -u)
+		split($2, w, " "); if (w[1] !~ /^\.\//) next; sub("^./", "", w[1]); print w[1] }' | sort -u)
 for t in "${VMT[@]}"; do
 	[ -x "$TST/mm/$t" ] && continue
 	git -C "$AM" checkout -q -f --detach "$branch"
@@ -140,7 +141,7 @@ fi
 grep -q io_uring_queue_init "$COW" ||
 	die "$COW has no io_uring (liburing-dev missing when it was built?)"
 
-# The lab's own guest programs (lab-exit, stress, fuzz, bench): the ones
+# The lab's own guest programs (lab-exit, stress, fuzz, bench, rolongterm): the ones
 # git tracks, so that a file being written is not picked up.
 mapfile -t PROGS < <(git -C "$LAB_TOP" ls-files 'scripts/guest/*.c' | sed "s|^|$LAB_TOP/|")
 for c in "${PROGS[@]}"; do
