@@ -195,7 +195,8 @@ for v in "$@"; do
 		while ((getline l < nodes) > 0) {
 			split(l, w, " ")
 			if (w[1] == "?") { printf "  the nodes asked for: %s\n", l; err = 1; continue }
-			if (w[1] in asked_node) continue
+			# fuzz names a node as sysfs does, with "_" for "-"
+			gsub(/-/, "_", w[1])
 			asked_node[w[1]] = 1
 		}
 		# fuzz runs with the vim2m that stress and fuzz load (its default memop)
@@ -547,6 +548,7 @@ for v in "$@"; do
 	if ! awk -F'\t' -v arch="$LAB_ARCH" '
 	'"$AWK_GLOB"'
 	'"$AWK_ARCH"'
+	BEGIN { m = 0 }
 	FILENAME ~ /cow-expected$/ {
 		if ($0 ~ /^#/ || $1 != "fail" || arch_field($2) == "") next
 		ec[m] = glob($3); en[m] = $3; m++; next
