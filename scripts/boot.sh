@@ -41,7 +41,7 @@ esac
 for sw in "COMPLIANCE=${COMPLIANCE:-1}" "MM_TESTS=${MM_TESTS:-1}" "STRESS=${STRESS:-1}" "COW=${COW:-1}"; do
 	case ${sw#*=} in 0 | 1) ;; *) die "$sw: 0 or 1" ;; esac
 done
-case ${LAB_MODE:-check} in check | compliance | bench) ;; *) die "LAB_MODE=$LAB_MODE: check, compliance or bench" ;; esac
+[[ ${LAB_MODE:-check} =~ ^[a-z]+$ ]] || die "LAB_MODE=$LAB_MODE: a word of lower-case letters (check, compliance, bench, ...)"
 [[ ${LAB_NODES:-} =~ ^[A-Za-z0-9/_-]*$ ]] ||
 	die "LAB_NODES=$LAB_NODES: letters, digits, '/', '_' and '-' only (a part of a node label, such as vim2m or vivid-004)"
 cmdline="console=$console panic=-1 loglevel=4 $archargs lab.mode=${LAB_MODE:-check} lab.expect=$expect lab.compliance=${COMPLIANCE:-1} lab.mm=${MM_TESTS:-1} lab.stress=${STRESS:-1} lab.cow=${COW:-1} ${LAB_INJECT:+lab.inject=$LAB_INJECT} ${LAB_NODES:+lab.nodes=$LAB_NODES}"
