@@ -14,13 +14,19 @@
 
 SRC=${RESULTS:-$ABUILD/results}
 OUT=$ABUILD/report-to-fail
-KERNELS="baseline mediaonly patched upstream"
+# KERNELS="patched": the results of make run (the cases that change another
+# kernel's results are left out)
+KERNELS=${KERNELS:-baseline mediaonly patched upstream}
 for k in $KERNELS; do
 	[ -s "$SRC/$k/results.tap" ] || die "no results of $k in $SRC: run make check first (or RESULTS=DIR)"
 done
 mkdir -p "$OUT"
 
-# The changes, made in the copy's results directory (R) and scripts (L).
+# The changes, made in the copy's results directory (R) and scripts (L); a
+# change that names a kernel the results lack (KERNELS=) is left out.
+# needs KERNEL...: a case that only the results of those kernels show
+# (the gates across kernels); with KERNELS= lacking one, the case is left out
+needs() { :; }
 # drop_run KERNEL NAME: a whole program's run, "# lab: run NAME" to its
 # "# lab: exit" (every run of that name).
 drop_run() {
@@ -105,7 +111,7 @@ no-userptr	patched without its media_userptr results (1)	drop_run patched vim2m	
 no-mm	patched without the mm selftests (1)	drop_run patched "mm selftests"	patched: asked to run mm, which never ran
 no-stress-fuzz	patched without stress and fuzz (1)	drop_run patched stress; drop_run patched fuzz	patched: asked to run stress, which never ran
 no-asked	results without the record of what the guest was asked (1)	sed -i "/^# lab: asked/d" "$R/patched/results.tap"	patched: the guest did not record what it was asked to run
-union	a media_userptr case upstream has and patched lacks (1)	drop_cases patched userptr.vivid_cap_vmalloc.anon_rw	userptr.vivid_cap_vmalloc.anon_rw: missing on patched
+union	a media_userptr case upstream has and patched lacks (1)	needs upstream; drop_cases patched userptr.vivid_cap_vmalloc.anon_rw	userptr.vivid_cap_vmalloc.anon_rw: missing on patched
 vivid-gone	vivid-004-vid-cap missing on baseline and patched alike (2)	drop_node baseline vivid-004-vid-cap/dma-contig; drop_node patched vivid-004-vid-cap/dma-contig	never ran, though the guest asked for vivid-004-vid-cap/dma-contig
 vim2m-gone	vim2m/2 missing on patched, a node the baseline lacks (2)	drop_node patched vim2m/2	never ran, though the guest asked for vim2m/2
 fuzz-node-gone	fuzz without vivid-004-vid-out on patched (2)	drop_cases patched fuzz.vivid_004_vid_out	fuzz: no case for vivid_004_vid_out, a node the guest asked for
@@ -113,7 +119,7 @@ fuzz-few-calls	fuzz judged 12 calls on vim2m (a)	sed -i "/^#  RUN  *fuzz.vim2m /
 cr-fail	a FAIL after frame counters (CR) on upstream, totals agreeing (3)	fail_test upstream vivid-000-vid-cap/vmalloc "MMAP (select)" cr	fails, not in compliance.known: MMAP \(select\)
 cr-total	a FAIL after frame counters (CR) the Total line does not count (3)	fail_test patched vivid-002-vid-cap/vmalloc "USERPTR (select)" cr nototal	[0-9]+ "test \.\.\.: FAIL" lines, the Total line says Failed: 4
 known-patched-only	a known entry excusing a failure only patched has, on vim2m/2 (4)	printf "vim2m/2\tVIDIOC_QUERYCAP\tinjected\n" >>"$L/scripts/compliance.known-6.1"; fail_test patched vim2m/2 VIDIOC_QUERYCAP	must stand in compliance.known-6.12 too
-cow-gone	patched without one of the cases cow-expected lists as failing elsewhere (5)	drop_cases patched cow.r_o_longterm_gup_pin.memfd	cow.r_o_longterm_gup_pin.memfd .*missing on patched, where another kernel of its tree has it
+cow-gone	patched without one of the cases cow-expected lists as failing elsewhere (5)	needs baseline; drop_cases patched cow.r_o_longterm_gup_pin.memfd	cow.r_o_longterm_gup_pin.memfd .*missing on patched, where another kernel of its tree has it
 cow-reason	the R/O pin case of the baseline fails with a broken ioctl (7)	sed -i "/^#  RUN  *cow.r_o_longterm_gup_pin.memfd /,/^not ok /s/^not ok \\([0-9]*\\) .*/not ok \\1 PIN_LONGTERM_TEST_START failed/" "$R/baseline/results.tap"	failed for another reason than scripts/cow-expected gives
 watchdogs	a kernel without the hung-task watchdog (6)	sed -i "s/hung_task_timeout_secs=[0-9]*/hung_task_timeout_secs=none/" "$R/patched/results.tap"	patched: the kernel.s watchdogs were not armed
 hung-task	a hung-task report in dmesg (6)	sed -i "s/^# lab: end/INFO: task media_userptr_t:1234 blocked for more than 60 seconds.\\n&/" "$R/patched/dmesg.log"	patched: dmesg is dirty
@@ -128,6 +134,9 @@ want=" $* "
 bad=0
 while IFS='	' read -r name what change expect; do
 	[ "$want" = "  " ] || case $want in *" $name "*) ;; *) continue ;; esac
+	for k in baseline mediaonly patched upstream; do
+		case " $change " in *[\ /]${k}[\ /\;]*) case " $KERNELS " in *" $k "*) ;; *) continue 2 ;; esac ;; esac
+	done
 	W=$OUT/$name
 	rm -rf "$W"
 	mkdir -p "$W/lab" "$W/build"
