@@ -22,6 +22,9 @@
 #                 (SOAK_LOAD=1: with a kernel build running meanwhile)
 #   make seen-to-fail  break the lab on purpose, each way, and check that it
 #                 fails and says why (build/seen-to-fail/results.md)
+#   make report-to-fail  break a copy of the results of make check, each
+#                 way, and check that the report fails and says why
+#                 (seconds: no build, no boot; build/report-to-fail/)
 #   make deps     install the Debian packages the lab needs
 #   make clean    remove build/ (the ccache stays in ~/.cache/ccache)
 #
@@ -37,7 +40,7 @@
 
 SHELL := /bin/bash
 
-.PHONY: run check ci deps clean lint series bisect bench clock-soak seen-to-fail
+.PHONY: run check ci deps clean lint series bisect bench clock-soak seen-to-fail report-to-fail
 
 run:
 	@bash scripts/lab.sh run
@@ -59,6 +62,9 @@ bench:
 
 seen-to-fail:
 	@bash scripts/seen-to-fail.sh $(CASES)
+
+report-to-fail:
+	@bash scripts/report-to-fail.sh $(CASES)
 
 clock-soak:
 	@bash scripts/clock-soak.sh $(SOAK_BOOTS)

@@ -31,6 +31,21 @@ arm64) console=ttyAMA0 archargs="hugepagesz=32M hugepages=2"
 	[ -z "$clk" ] || archargs="$archargs $clk"
 	cpu=${QEMU_CPU:-max,pauth-impdef=on} keyextra=" cpu=$cpu" ;;
 esac
+# LAB_INJECT and LAB_NODES go into the kernel command line as they are:
+# a space (or a quote) there would add parameters of its own, such as
+# lab.stress=0, and the guest would record them as asked. Only the known
+# faults, a node text made of the characters of the node labels, and
+# switches that are 0 or 1.
+case ${LAB_INJECT:-} in
+'' | panic | hang | warn | bug | expect | nothp | nodmasg | kill | taint | compliance) ;;
+*) die "LAB_INJECT=$LAB_INJECT: one of panic hang warn bug expect nothp nodmasg kill taint compliance" ;;
+esac
+for sw in "COMPLIANCE=${COMPLIANCE:-1}" "MM_TESTS=${MM_TESTS:-1}" "STRESS=${STRESS:-1}" "COW=${COW:-1}"; do
+	case ${sw#*=} in 0 | 1) ;; *) die "$sw: 0 or 1" ;; esac
+done
+[[ ${LAB_MODE:-check} =~ ^[a-z]+$ ]] || die "LAB_MODE=$LAB_MODE: a word of lower-case letters (check, compliance, bench, ...)"
+[[ ${LAB_NODES:-} =~ ^[A-Za-z0-9/_-]*$ ]] ||
+	die "LAB_NODES=$LAB_NODES: letters, digits, '/', '_' and '-' only (a part of a node label, such as vim2m or vivid-004)"
 [ -z "$(boot_args "$v")" ] || archargs="$archargs $(boot_args "$v")"
 cmdline="console=$console panic=-1 loglevel=4 $archargs lab.mode=${LAB_MODE:-check} lab.expect=$expect lab.compliance=${COMPLIANCE:-1} lab.mm=${MM_TESTS:-1} lab.stress=${STRESS:-1} lab.cow=${COW:-1} ${LAB_INJECT:+lab.inject=$LAB_INJECT} ${LAB_NODES:+lab.nodes=$LAB_NODES}"
 mkdir -p "$RES"

@@ -343,3 +343,80 @@ check_drift() {
 		die "drift: the kernels were tested with uncommitted changes to patches/ or the selftest (ALLOW_DIRTY=1 accepts that)"
 	say "drift: tested with uncommitted changes (ALLOW_DIRTY=1)"
 }
+
+# kernel_has KERNEL SUBJECT: whether a kernel has the patch of
+# patches/series with that subject: the baseline (with -debug or +BREAK)
+# has none, commit-N the first N, every other kernel all of them (the
+# upstream one has their mainline counterparts, patches/mainline).
+kernel_has() {
+	local k=${1%-debug}
+	k=${k%%+*}
+	case $k in
+	baseline) return 1 ;;
+	commit-[0-9]*) series_subjects "${k#commit-}" | grep -qxF "$2" ;;
+	*) return 0 ;;
+	esac
+}
+
+# asked_switches TAP: what the guest recorded it was asked to run
+# ("# lab: asked mode=... compliance=... mm=... stress=... cow=...
+# inject=..." and "# lab: asked nodes=..."), as shell assignments
+# (asked_mode=check ...), for eval; fails when the guest recorded nothing.
+asked_switches() {
+	tr -d '\r' <"$1" | awk '
+	/^# lab: asked mode=/ {
+		for (i = 4; i <= NF; i++) {
+			k = $i; sub(/=.*/, "", k); val = substr($i, length(k) + 2)
+			if (k ~ /^[a-z]+$/ && val ~ /^[A-Za-z0-9_]*$/) printf "asked_%s=%s\n", k, val
+		}
+		got = 1
+	}
+	/^# lab: asked nodes=/ { val = substr($0, 20); if (val ~ /^[A-Za-z0-9\/_-]*$/) printf "asked_nodes=%s\n", val; nodes = 1 }
+	END { exit !(got && nodes) }'
+}
+
+# asked_nodes KERNEL TAP: the video nodes the guest asked for, from the
+# module parameters it recorded ("# lab: asked vivid PARAMS", "# lab:
+# asked vim2m allocator=N"), not from what came up: one a line, the sysfs
+# name and the label scripts/guest/init gives the node (vivid by name and
+# memop, vim2m by allocator). What a parameter means is the kernel's:
+# without patch 7 vivid takes allocator 2 (dma-sg) for 0 (vmalloc), and
+# without patch 9 vim2m has no allocator parameter (the guest then asks
+# only for allocator 0). Prints "? WHY" for parameters it cannot read.
+asked_nodes() {
+	local sg=vmalloc va=0
+	! kernel_has "$1" "media: vivid: add the dma-sg allocator" || sg=dma-sg
+	! kernel_has "$1" "media: vim2m: add an allocator module parameter" || va=1
+	tr -d '\r' <"$2" | awk -v sg="$sg" -v va="$va" '
+	function hex(s,   v, i, c) {
+		v = 0; s = tolower(s); sub(/^0x/, "", s)
+		for (i = 1; i <= length(s); i++) {
+			c = index("0123456789abcdef", substr(s, i, 1))
+			if (!c) return -1
+			v = v * 16 + c - 1
+		}
+		return v
+	}
+	/^# lab: asked vivid / {
+		ndev = 1; ntypes = 0; nalloc = 0
+		for (i = 5; i <= NF; i++) {
+			k = $i; sub(/=.*/, "", k); val = substr($i, length(k) + 2)
+			if (k == "n_devs") ndev = val + 0
+			else if (k == "node_types") ntypes = split(val, types, ",")
+			else if (k == "allocators") nalloc = split(val, alloc, ",")
+		}
+		if (ntypes < ndev) { print "? vivid: node_types names " ntypes " of " ndev " instances"; next }
+		for (i = 1; i <= ndev; i++) {
+			t = hex(types[i]); cap = int(t) % 2; out = int(t / 256) % 2
+			if (t < 0 || t != cap + 256 * out) { print "? vivid: node_types " types[i] ": the lab knows only 0x1 (video capture) and 0x100 (video output)"; continue }
+			a = (i <= nalloc) ? alloc[i] + 0 : 0
+			m = a == 1 ? "dma-contig" : a == 2 ? sg : "vmalloc"
+			if (cap) printf "vivid-%03d-vid-cap vivid-%03d-vid-cap/%s\n", i - 1, i - 1, m
+			if (out) printf "vivid-%03d-vid-out vivid-%03d-vid-out/%s\n", i - 1, i - 1, m
+		}
+	}
+	/^# lab: asked vim2m allocator=/ {
+		a = substr($5, 11) + 0
+		if (a == 0 || va) print "vim2m vim2m/" a
+	}'
+}

@@ -24,20 +24,84 @@ esac
 bad=0
 # What a kernel prints when it goes wrong: WARN, BUG and BUG_ON (x86
 # prints "kernel BUG at" and "invalid opcode", without "Oops"), oopses and
-# exceptions, sanitizers, lockdep and hung-task reports ("INFO:"; one of
-# them turns lockdep off), RCU stalls, lockups, the OOM killer, a user
-# program's segfault, and the list and refcount checks.
-DIRTY='WARNING:|BUG:|kernel BUG at|invalid opcode|divide error|Oops|general protection fault|stack segment|double fault|Kernel panic|KASAN|UBSAN|KFENCE|INFO:|rcu.*stall|soft lockup|hard LOCKUP|blocked for more than|Out of memory|oom-kill|invoked oom-killer|segfault at|traps: |refcount_t:|list_add corruption|list_del corruption|kmemleak:.*suspected|unreferenced object|Call Trace:'
+# exceptions, hung-task and RCU-stall reports ("INFO:"), soft lockups and
+# workqueue stalls ("BUG: workqueue lockup"), the OOM killer, a user
+# program's segfault, and the list (DEBUG_LIST) and refcount checks: the
+# watchdogs are in scripts/lab.config. Only words a kernel can print:
+# KASAN, lockdep (its reports start with "WARNING:", "INFO:" or "BUG:") and
+# kmemleak are the debug kernels' (scripts/debug.config, below); no
+# kernel builds UBSAN, KFENCE or a hard-lockup detector (TCG has no PMU
+# for its perf NMI), so their words are not looked for.
+DIRTY='WARNING:|BUG:|kernel BUG at|invalid opcode|divide error|Oops|general protection fault|stack segment|double fault|Kernel panic|INFO:|rcu.*stall|soft lockup|blocked for more than|Out of memory|oom-kill|invoked oom-killer|segfault at|traps: |refcount_t:|list_add corruption|list_del corruption|Call Trace:'
+DIRTY_DEBUG='KASAN|kmemleak:.*suspected|unreferenced object'
 # arm64 says it its own way: a kernel fault ("Unable to handle kernel",
 # then "Internal error: Oops"), an SError, an unexpected exception or BRK,
 # and a user program's fault ("unhandled ... fault", x86's "segfault at");
 # its backtraces start with "Call trace:".
 [ "$LAB_ARCH" != arm64 ] ||
 	DIRTY="$DIRTY"'|Unable to handle kernel|Internal error:|SError|Bad mode|Unexpected kernel|unhandled .*(fault|exception)|Call trace:'
+# The least a fuzzed node must have made, in calls judged: 10000 on a
+# kernel without debugging, about 2400 on a debug kernel (50 s for all
+# the nodes).
+FUZZ_MIN_CALLS=1000
 
+compl=" "
 for v in "$@"; do
 	tap=$RES/$v/results.tap
 	[ -s "$tap" ] || die "$v: no results ($tap)"
+	k=${v%-debug}
+	k=${k%%+*}
+	tree=$(variant_tree "$k")
+	dirty=$DIRTY
+	case $v in *-debug) dirty="$DIRTY|$DIRTY_DEBUG" ;; esac
+	grep -q '^# lab: done' "$tap" || { say "$v: the guest reported no complete result (no \"# lab: done\")"; bad=1; }
+	# What the guest was asked to run, as it recorded it (scripts/guest/init),
+	# never this script's environment: each program asked for must have
+	# run. Without the record, everything is asked for.
+	asked_mode=check asked_compliance=1 asked_mm=1 asked_stress=1 asked_cow=1 asked_inject=""
+	if sw=$(asked_switches "$tap"); then
+		eval "$sw"
+	else
+		say "$v: the guest did not record what it was asked to run (\"# lab: asked\"): results older than that record; RETEST=1 boots again"
+		bad=1
+	fi
+	if [ -n "$asked_inject" ]; then
+		say "$v: the guest ran with an injected fault (LAB_INJECT=$asked_inject): never a green run"
+		bad=1
+	fi
+	# program: the name of its run ("# lab: run NAME ..."), the prefix of
+	# its cases, whether it was asked for
+	progs=() off=()
+	for pr in "media_userptr vim2m userptr $([ "$asked_mode" = check ] && echo 1)" \
+		"mm mm vm $([ "$asked_mode" = check ] && [ "$asked_mm" = 1 ] && echo 1)" \
+		"stress stress stress $([ "$asked_mode" = check ] && [ "$asked_stress" = 1 ] && echo 1)" \
+		"fuzz fuzz fuzz $([ "$asked_mode" = check ] && [ "$asked_stress" = 1 ] && echo 1)" \
+		"cow cow cow $([ "$asked_mode" = check ] && [ "$asked_cow" = 1 ] && echo 1)"; do
+		read -r name run prefix want <<<"$pr"
+		if [ -z "$want" ]; then off+=("$name"); continue; fi
+		progs+=("$prefix")
+		grep -q "^# lab: run $run " "$tap" || { say "$v: asked to run $name, which never ran"; bad=1; }
+	done
+	[ "$asked_compliance" != 1 ] || compl="$compl $v "
+	[ "$asked_compliance" = 1 ] || off+=(v4l2-compliance)
+	[ ${#off[@]} = 0 ] || say "$v: not asked to run (the guest's switches): ${off[*]}"
+	# The watchdogs whose words the dmesg gate looks for were armed
+	# (scripts/lab.config; the guest records them).
+	wd=$(sed -n 's/^# lab: watchdogs //p' "$tap" | tr -d '\r')
+	if ! [[ $wd =~ hung_task_timeout_secs=[1-9][0-9]*\ soft_watchdog=1\ wq_watchdog_thresh=[1-9] ]]; then
+		say "$v: the kernel's watchdogs were not armed (hung task, soft lockup, workqueue stall): ${wd:-not reported}"
+		bad=1
+	fi
+	# dmesg: the whole of it, up to the lab's end marker, on fresh and
+	# reused results alike (a missing file is not a clean one).
+	dm=$RES/$v/dmesg.log
+	if [ ! -s "$dm" ]; then
+		say "$v: no dmesg ($dm is missing or empty): dmesg cannot be judged"
+		bad=1
+	elif [ "$(tail -n 1 "$dm" | tr -d '\r')" != "# lab: end" ]; then
+		say "$v: dmesg.log does not end with the lab's end marker (\"# lab: end\"): cut short, dmesg cannot be judged"
+		bad=1
+	fi
 	# name status reason, one line per case, merged over the runs
 	awk '
 	# The serial port ends lines with CR LF.
@@ -101,13 +165,58 @@ for v in "$@"; do
 		grep '^# lab: error' "$tap"
 		bad=1
 	fi
+	# The cases each program asked for must report: the kselftest every
+	# case of its plan (the runs above check each run's own), mm's
+	# selftests one a line of scripts/guest/mmtests-<tree>, fuzz one a
+	# video node the guest asked for (scripts/lib.sh asked_nodes), with at
+	# least FUZZ_MIN_CALLS calls judged; cow.c's cases are held across the
+	# kernels below.
+	asked_nodes "$k" "$tap" >"$RES/$v/nodes.asked"
+	if ! awk -F'\t' -v asked=" ${progs[*]} " -v mm="$(grep -c '^[^#]' "$LAB_TOP/scripts/guest/mmtests-$tree")" \
+		-v nodes="$RES/$v/nodes.asked" -v min="$FUZZ_MIN_CALLS" '
+	function want(p) { return index(asked, " " p " ") > 0 }
+	FILENAME ~ /results.tap$/ {
+		sub(/\r$/, "")
+		if ($0 ~ /^# lab: run vim2m /) { inrun = 1; next }
+		if ($0 ~ /^# lab: (run|exit) /) { inrun = 0; next }
+		if (inrun && $0 ~ /^1\.\.[0-9]+$/) plan[substr($0, 4) + 0] = 1
+		next
+	}
+	{ split($1, w, "."); n[w[1]]++ }
+	$1 ~ /^fuzz\./ && $1 != "fuzz.pins" && $1 !~ /^fuzz\.request_two_buffers\./ { calls[substr($1, 6)] = $3 + 0 }
+	END {
+		if (want("userptr")) {
+			np = 0; for (x in plan) { np++; want_u = x }
+			if (np > 1) { printf "  media_userptr: its runs planned different numbers of cases\n"; err = 1 }
+			else if (np == 1 && n["userptr"] != want_u) { printf "  media_userptr: %d cases, its plan has %d\n", n["userptr"], want_u; err = 1 }
+		}
+		if (want("vm") && n["vm"] != mm) { printf "  mm selftests: %d cases, scripts/guest/mmtests lists %d\n", n["vm"], mm; err = 1 }
+		if (!want("fuzz")) exit err
+		while ((getline l < nodes) > 0) {
+			split(l, w, " ")
+			if (w[1] == "?") { printf "  the nodes asked for: %s\n", l; err = 1; continue }
+			# fuzz names a node as sysfs does, with "_" for "-"
+			gsub(/-/, "_", w[1])
+			asked_node[w[1]] = 1
+		}
+		# fuzz runs with the vim2m that stress and fuzz load (its default memop)
+		asked_node["vim2m"] = 1
+		for (x in asked_node) {
+			if (!(x in calls)) { printf "  fuzz: no case for %s, a node the guest asked for\n", x; err = 1 }
+			else if (calls[x] < min) { printf "  fuzz: %s: %d calls judged, fewer than %d\n", x, calls[x], min; err = 1 }
+		}
+		for (x in calls) if (!(x in asked_node)) { printf "  fuzz: %s, a node the guest did not ask for\n", x; err = 1 }
+		exit err
+	}' "$tap" "$RES/$v/cases.tsv" >"$RES/$v/counts.err"; then
+		say "$v: the cases reported are not those asked for:"
+		head -n 40 "$RES/$v/counts.err"
+		bad=1
+	fi
 	# Skips: exactly those scripts/expected-skips gives for this kernel
 	# (scripts/lib.sh expected_skips picks them). A case an entry names
 	# must skip, for the reason it gives; any other skip is unexpected.
-	k=${v%-debug}
-	k=${k%%+*}
 	expected_skips "$k" >"$RES/$v/expected-skips"
-	if ! awk -F'\t' -v kernel="$k" '
+	if ! awk -F'\t' -v kernel="$k" -v asked=" ${progs[*]} " '
 	BEGIN { m = 0 }
 	'"$AWK_GLOB"'
 	FILENAME ~ /expected-skips$/ {
@@ -121,12 +230,11 @@ for v in "$@"; do
 			if ($2 != "SKIP" || $3 !~ er[i]) { printf "  should have skipped: %s: %s %s\n", $1, $2, $3; err = 1 }
 		} else if ($2 == "SKIP") { printf "  unexpected skip: %s (%s)\n", $1, $3; err = 1 }
 	}
-	# the program an entry is about (the name up to its first dot) ran
-	{ split($1, w, "."); prog[w[1]] = 1 }
 	END {
+		# an entry of a program the guest was not asked to run is moot
 		for (i = 0; i < m; i++) {
 			split(en[i], w, ".")
-			if (!hit[i] && (w[1] in prog)) { printf "  no case is named %s\n", en[i]; err = 1 }
+			if (!hit[i] && index(asked, " " w[1] " ")) { printf "  no case is named %s\n", en[i]; err = 1 }
 		}
 		exit err
 	}' "$RES/$v/expected-skips" "$RES/$v/cases.tsv" >"$RES/$v/skips.err"; then
@@ -135,28 +243,30 @@ for v in "$@"; do
 		bad=1
 	fi
 	# cow.c's failures that scripts/cow-expected gives for this kernel
-	# become KFAIL: each such case must fail, and any other failure stays
-	# a failure.
-	if ! awk -F'\t' -v OFS='\t' -v kernel="$k" -v out="$RES/$v/cases.new" -v arch="$LAB_ARCH" '
+	# become KFAIL: each such case must fail, for the reason the entry
+	# gives, and any other failure stays a failure.
+	if ! awk -F'\t' -v OFS='\t' -v kernel="$k" -v out="$RES/$v/cases.new" -v arch="$LAB_ARCH" -v asked=" ${progs[*]} " '
 	BEGIN { m = 0 }
 	'"$AWK_GLOB"'
 	'"$AWK_ARCH"'
 	FILENAME ~ /cow-expected$/ {
-		if ($0 ~ /^#/ || NF < 4 || $1 != "fail" || ("," arch_field($2) ",") !~ ("," kernel ",")) next
-		ec[m] = glob($3); en[m] = $3; m++; next
+		if ($0 ~ /^#/ || $1 != "fail") next
+		if (NF < 5) { printf "  scripts/cow-expected: a fail entry without its reason: %s\n", $0; err = 1; next }
+		if (("," arch_field($2) ",") !~ ("," kernel ",")) next
+		ec[m] = glob($3); er[m] = glob($4); en[m] = $3; ew[m] = $4; m++; next
 	}
 	{
 		for (i = 0; i < m; i++) if ($1 ~ ec[i]) break
 		if (i < m) {
 			hit[i]++
-			if ($2 == "FAIL") $2 = "KFAIL"
+			if ($2 == "FAIL" && $3 ~ er[i]) $2 = "KFAIL"
+			else if ($2 == "FAIL") { printf "  failed for another reason than scripts/cow-expected gives (%s): %s: %s\n", ew[i], $1, $3; err = 1 }
 			else { printf "  should have failed (scripts/cow-expected): %s: %s %s\n", $1, $2, $3; err = 1 }
 		}
-		if ($1 ~ /^cow\./) ran = 1
 		print > out
 	}
 	END {
-		for (i = 0; i < m; i++) if (!hit[i] && ran) { printf "  no cow.c case is named %s\n", en[i]; err = 1 }
+		for (i = 0; i < m; i++) if (!hit[i] && index(asked, " cow ")) { printf "  no cow.c case is named %s\n", en[i]; err = 1 }
 		exit err
 	}' "$LAB_TOP/scripts/cow-expected" "$RES/$v/cases.tsv" >"$RES/$v/cow.err"; then
 		say "$v: cow.c's expected failures are not the listed ones:"
@@ -171,9 +281,8 @@ for v in "$@"; do
 			"$RES/$v/cases.tsv" >"$RES/$v/cow.counts"
 		say "$v: cow.c: $(cat "$RES/$v/cow.counts")"
 	else
-		say "$v: cow.c did not run"
 		rm -f "$RES/$v/cow.counts"
-		[ "${COW:-1}" = 0 ] || bad=1
+		case " ${progs[*]} " in *" cow "*) say "$v: cow.c reported no case"; bad=1 ;; esac
 	fi
 	# Every pin of the whole run released: the counters balance.
 	pins=$(grep -m1 '^# lab: pins' "$tap" | tr -d '\r' || true)
@@ -188,9 +297,9 @@ for v in "$@"; do
 		say "$v: the kernel is tainted at the end of the run: ${taint:-not reported}"
 		bad=1
 	fi
-	if grep -Eq "$DIRTY" "$RES/$v/dmesg.log"; then
+	if [ -f "$dm" ] && grep -Eq "$dirty" "$dm"; then
 		say "$v: dmesg is dirty:"
-		grep -E "$DIRTY" "$RES/$v/dmesg.log" | head -n 20
+		grep -E "$dirty" "$dm" | head -n 20
 		bad=1
 	fi
 	if grep -q $'\tFAIL\t' "$RES/$v/cases.tsv"; then
@@ -262,7 +371,8 @@ for v in "$@"; do tsvs+=("$RES/$v/cases.tsv"); done
 } >"$SUM"
 
 # v4l2-compliance: baseline against patched, whenever both booted with it,
-# and the upstream kernel against its own known failures.
+# and every other kernel whose guest was asked to run it (the upstream
+# kernel, the patched one of make run) against its own known failures.
 compliance() { # title KERNEL...
 	local title=$1 out
 	shift
@@ -279,10 +389,13 @@ ran() {
 	case " $KERNELS " in *" $1 "*) return 0 ;; *) return 1 ;; esac
 }
 KERNELS="$*"
-if [ "${COMPLIANCE:-1}" = 1 ]; then
-	! ran baseline || ! ran patched || compliance "baseline against patched" baseline patched
-	! ran upstream || compliance "upstream" upstream
-fi
+case $compl in
+*" baseline "*" patched "*)
+	compliance "baseline against patched" baseline patched
+	compl=${compl/ baseline / }
+	compl=${compl/ patched / } ;;
+esac
+for v in $compl; do compliance "$v" "$v"; done
 
 # Upstream is the judge: the patched 6.1 kernel and the upstream one must
 # give the same result in every media_userptr case, but where the test says
@@ -292,13 +405,16 @@ case $1 in *-debug) sfx=-debug ;; esac
 if ran "patched$sfx" && ran "upstream$sfx"; then
 	if ! awk -F'\t' '
 	FNR == 1 { k++ }
-	$1 ~ /^userptr\./ { st[$1, k] = $2 ": " $3; d[$1, k] = $4; lay[$1, k] = $5; if (k == 1) order[n++] = $1 }
+	# the union of both kernels'"'"' cases: one missing on either side fails
+	$1 ~ /^userptr\./ { st[$1, k] = $2 ": " $3; d[$1, k] = $4; lay[$1, k] = $5; if (!($1 in seen)) { seen[$1] = 1; order[n++] = $1 } }
 	END {
 		print "| case | patched (6.1) | upstream (6.12) | recorded difference |"
 		print "|---|---|---|---|"
+		if (n == 0) { print "| (none) | no media_userptr case on either kernel | | |"; err = 1 }
 		for (i = 0; i < n; i++) {
 			c = order[i]
-			if (!((c, 2) in st)) { printf "| %s | %s | missing | |\n", c, st[c, 1]; err = 1; continue }
+			if (!((c, 1) in st)) { printf "| %s | missing | %s | |\n", c, st[c, 2]; missing++; err = 1; continue }
+			if (!((c, 2) in st)) { printf "| %s | %s | missing | |\n", c, st[c, 1]; missing++; err = 1; continue }
 			# dma-contig: whether the pages were physically contiguous,
 			# which decides QBUF there, is chance; compare only alike.
 			if (lay[c, 1] != lay[c, 2]) {
@@ -312,7 +428,7 @@ if ran "patched$sfx" && ran "upstream$sfx"; then
 			else { why = d[c, 2]; recorded++ }
 			printf "| %s | %s | %s | %s |\n", c, st[c, 1], st[c, 2], why
 		}
-		printf "\n%d of %d cases agree, %d differ as recorded, %d not compared (physical layout)\n", agree, n, recorded, unlike
+		printf "\n%d of %d cases agree, %d differ as recorded, %d not compared (physical layout), %d missing on one kernel\n", agree, n, recorded, unlike, missing
 		exit err
 	}' "$RES/patched$sfx/cases.tsv" "$RES/upstream$sfx/cases.tsv" >"$RES/upstream$sfx.md"; then
 		say "patched and upstream differ where the test records no difference, or agree where it does:"
@@ -355,6 +471,13 @@ if [ ${#cowk[@]} -gt 1 ]; then
 		printf "|---|"; for (j = 1; j <= n; j++) printf "---|"; print "---|"
 		for (i = 0; i < c; i++) {
 			t = order[i]; a = ""; b = ""; why = ""
+			# every kernel of a tree has the same cases
+			miss = ""
+			for (j = 1; j <= n; j++) if (!((t, j) in st)) {
+				for (x = 1; x <= n; x++) if (tree[x] == tree[j] && ((t, x) in st)) break
+				if (x <= n) miss = miss " " kern[j]
+			}
+			if (miss != "") { row(t, "**missing on" miss ", where another kernel of its tree has it**"); bad++; continue }
 			# KFAIL: listed as failing on that kernel, not compared
 			for (v = 0; v < mv; v++) if (t ~ vc[v]) break
 			for (j = 1; j <= n; j++) {
@@ -397,6 +520,49 @@ if [ ${#cowk[@]} -gt 1 ]; then
 	cat "$RES/cow.md"
 	{ echo; echo "## cow.c across the kernels"; echo; cat "$RES/cow.md"; } >>"$SUM"
 fi
+
+# The kselftest is the same on every kernel: so are its cases.
+if [ $# -gt 1 ] && ! awk -F'\t' -v n=$# '
+	FNR == 1 { k++; name[k] = FILENAME; sub(/\/cases.tsv$/, "", name[k]); sub(/.*\//, "", name[k]) }
+	$1 ~ /^userptr\./ { has[$1, k] = 1; if (!($1 in seen)) { seen[$1] = 1; order[c++] = $1 } }
+	END {
+		for (i = 0; i < c; i++) {
+			miss = ""
+			for (j = 1; j <= n; j++) if (!((order[i], j) in has)) miss = miss " " name[j]
+			if (miss != "") { printf "  %s: missing on%s\n", order[i], miss; err++ }
+		}
+		exit err > 0
+	}' "${tsvs[@]}" >"$RES/userptr-cases.err"; then
+	say "media_userptr: the kernels do not all report the same cases:"
+	head -n 40 "$RES/userptr-cases.err"
+	bad=1
+fi
+
+# cow.c's cases that scripts/cow-expected lists as failing without the mm
+# patches must be there, and pass, with them: on the patched kernel and
+# on the upstream one.
+for v in "$@"; do
+	k=${v%-debug}
+	case ${k%%+*} in patched | upstream) ;; *) continue ;; esac
+	[ -f "$RES/$v/cow.counts" ] || continue
+	if ! awk -F'\t' -v arch="$LAB_ARCH" '
+	'"$AWK_GLOB"'
+	'"$AWK_ARCH"'
+	BEGIN { m = 0 }
+	FILENAME ~ /cow-expected$/ {
+		if ($0 ~ /^#/ || $1 != "fail" || arch_field($2) == "") next
+		ec[m] = glob($3); en[m] = $3; m++; next
+	}
+	$1 ~ /^cow\./ { for (i = 0; i < m; i++) if ($1 ~ ec[i]) { hit[i]++; if ($2 != "PASS") { printf "  %s: %s %s\n", $1, $2, $3; err = 1 } } }
+	END {
+		for (i = 0; i < m; i++) if (!hit[i]) { printf "  no case is named %s\n", en[i]; err = 1 }
+		exit err
+	}' "$LAB_TOP/scripts/cow-expected" "$RES/$v/cases.tsv" >"$RES/$v/cow-fixed.err"; then
+		say "$v: cow.c's cases that must fail without the mm patches (scripts/cow-expected) do not all pass here:"
+		head -n 40 "$RES/$v/cow-fixed.err"
+		bad=1
+	fi
+done
 
 p=0 f=0 s=0 kf=0 xf=0
 for v in "$@"; do
