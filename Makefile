@@ -2,8 +2,11 @@
 # run the media_userptr kselftest inside.
 #
 #   make run      patched kernel only: build, boot, test, print the table
-#   make check    baseline, media-only and patched kernels, all asserted
-#                 (MM_AB=0 leaves out the media-only kernel)
+#   make check    baseline, media-only and patched 6.1 kernels and the
+#                 upstream 6.12 one, all asserted; the patched kernel also
+#                 booted with 6 GiB and with swiotlb=force (MM_AB=0 leaves
+#                 out the media-only kernel, UPSTREAM=0 the 6.12 one,
+#                 BOOT_CONFIGS=0 the two boot configurations)
 #   make ci       what CI runs (.ci/run): make check, then make check with
 #                 KERNEL_DEBUG=1 (KASAN, DEBUG_VM, lockdep, kmemleak)
 #   make series   build the mailable series into build/series/<SERIES>/ and
