@@ -127,10 +127,11 @@ static void __attribute__((constructor)) check_profile(void)
 
 	if (!e || !*e)
 		return;
-	for (i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+	for (i = 0; i < ARRAY_SIZE(known); i++)
 		if (!strcmp(e, known[i]))
 			return;
-	fprintf(stderr, "MEDIA_USERPTR_EXPECT=%s: not one of patched, baseline, mediaonly, upstream, direction\n",
+	fprintf(stderr,
+		"MEDIA_USERPTR_EXPECT=%s: not one of patched, baseline, mediaonly, upstream, direction\n",
 		e);
 	exit(KSFT_FAIL);
 }
