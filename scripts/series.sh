@@ -183,7 +183,10 @@ for p in "$cover" "${patches[@]}"; do
 			my ($n, $m) = $id =~ /^(.*) <(.*)>$/;
 			# format-patch folds a long From: line after the name.
 			s/^From: \Q$n\E\n? <\Q$m\E>$/From: $to/mg;
-			s/^Signed-off-by: \Q$id\E$/Signed-off-by: $to/mg;' "$p"
+			s/^Signed-off-by: \Q$id\E$/Signed-off-by: $to/mg;
+			# the cover letter'"'"'s shortlog names the author alone
+			my ($tn) = $to =~ /^(.*) </;
+			s/^\Q$n\E( \(\d+\):)$/$tn$1/mg;' "$p"
 	done
 done
 say "from and signed off by: $SENDER$([ "${#stored[@]}" = 1 ] && [ "${stored[0]}" = "$SENDER" ] || printf ' (stored as %s)' "$(printf '%s, ' "${stored[@]}" | sed 's/, $//')")"
