@@ -27,14 +27,19 @@ mkdir -p "$OUT"
 # needs KERNEL...: a case that only the results of those kernels show
 # (the gates across kernels); with KERNELS= lacking one, the case is left out
 needs() { :; }
+# drop_block FILE START END: every block of FILE from a line that starts
+# with START to the next line that matches the regular expression END.
+drop_block() {
+	awk -v start="$2" -v end="$3" '
+	{ l = $0; sub(/\r$/, "", l) }
+	index(l, start) == 1 { skip = 1 }
+	!skip { print }
+	skip && l ~ end { skip = 0 }' "$1" >"$1.t" && mv "$1.t" "$1"
+}
 # drop_run KERNEL NAME: a whole program's run, "# lab: run NAME" to its
 # "# lab: exit" (every run of that name).
 drop_run() {
-	awk -v name="# lab: run $2 " '
-	{ l = $0; sub(/\r$/, "", l) }
-	index(l, name) == 1 { skip = 1 }
-	!skip { print }
-	skip && l ~ /^# lab: exit / { skip = 0 }' "$R/$1/results.tap" >"$R/$1/t" && mv "$R/$1/t" "$R/$1/results.tap"
+	drop_block "$R/$1/results.tap" "# lab: run $2 " '^# lab: exit '
 }
 # drop_case KERNEL CASE: one case, its "#  RUN" line to its result line,
 # with its run's plan and totals made to agree (so that only the gate
@@ -71,11 +76,7 @@ drop_cases() {
 }
 # drop_node KERNEL LABEL: one node's v4l2-compliance run
 drop_node() {
-	awk -v name="# compliance: $2 " '
-	{ l = $0; sub(/\r$/, "", l) }
-	index(l, name) == 1 { skip = 1 }
-	!skip { print }
-	skip && l ~ /^# compliance: exit / { skip = 0 }' "$R/$1/compliance.log" >"$R/$1/t" && mv "$R/$1/t" "$R/$1/compliance.log"
+	drop_block "$R/$1/compliance.log" "# compliance: $2 " '^# compliance: exit '
 }
 # fail_test KERNEL LABEL TEST [OPTION...]: a test of a node's v4l2-compliance
 # run fails, with its Total line and exit status made to agree. Options:
