@@ -345,6 +345,7 @@ struct sstats {
 	unsigned long rewrites;		/* read-only output rewritten in place */
 	unsigned long rewrites_checked;	/* ... and vim2m's output checked */
 	unsigned long fresh_memfds;	/* sealed memfds replaced, not rewritten */
+	unsigned long seal_busy;	/* F_SEAL_WRITE tried again after EBUSY */
 	unsigned long faults[NFAULTS];
 	unsigned long hugetlb_fallbacks;
 	unsigned long racer_forks;	/* fork()s racing with the stream */
@@ -376,6 +377,7 @@ struct mem {
 	bool shared_dirty;
 	int wfd;
 	unsigned long gen;	/* which mem_new() made it */
+	unsigned int seal_busy;	/* F_SEAL_WRITE refused with EBUSY */
 };
 
 static const char *file_dir(void)
@@ -452,7 +454,7 @@ static int mem_new(struct mem *m, int kind, size_t len, bool capture,
 {
 	static unsigned long gen;
 	char *p, path[64];
-	int fd, ret;
+	int fd, ret, e;
 
 	memset(m, 0, sizeof(*m));
 	m->len = len;
@@ -527,9 +529,25 @@ static int mem_new(struct mem *m, int kind, size_t len, bool capture,
 		ret = write(fd, p, round_page(len)) == (ssize_t)round_page(len) ?
 		      0 : -1;
 		free(p);
-		if (ret || fcntl(fd, F_ADD_SEALS, F_SEAL_WRITE | F_SEAL_SHRINK |
-				 F_SEAL_GROW | F_SEAL_SEAL)) {
+		/*
+		 * F_SEAL_WRITE waits about 150 ms for the pages' extra
+		 * references to go, then fails with EBUSY. Our own racers
+		 * hold such references for a while (compaction isolates the
+		 * pages), longer on a debug kernel: sealing is the set-up,
+		 * not what is tested, so it is tried again for up to 2 s.
+		 */
+		while (!ret && fcntl(fd, F_ADD_SEALS, F_SEAL_WRITE |
+				     F_SEAL_SHRINK | F_SEAL_GROW |
+				     F_SEAL_SEAL)) {
+			if (errno != EBUSY || ++m->seal_busy > 20)
+				ret = -1;
+			else
+				usleep(100000);
+		}
+		if (ret) {
+			e = errno;
 			close(fd);
+			errno = e;
 			return -1;
 		}
 		m->patterned = true;
@@ -871,6 +889,7 @@ static int new_buf(struct session *s, struct squeue *q, unsigned int i,
 		}
 		repin |= sb->m[p].queued_once;
 		s->st->kinds[m->kind]++;
+		s->st->seal_busy += m->seal_busy;
 	}
 	while (nspare)
 		mem_free(&spare[--nspare]);
@@ -1705,6 +1724,7 @@ int main(void)
 		tot.rewrites += st->rewrites;
 		tot.rewrites_checked += st->rewrites_checked;
 		tot.fresh_memfds += st->fresh_memfds;
+		tot.seal_busy += st->seal_busy;
 		tot.hugetlb_fallbacks += st->hugetlb_fallbacks;
 		tot.racer_forks += st->racer_forks;
 		for (k = 0; k < NFAULTS; k++)
@@ -1736,6 +1756,8 @@ int main(void)
 		    tot.refused_dirty);
 	say("# read-only output rewritten in place: %lu (%lu of them checked on vim2m), sealed memfds replaced by new ones: %lu",
 	    tot.rewrites, tot.rewrites_checked, tot.fresh_memfds);
+	say("# F_SEAL_WRITE refused with EBUSY and tried again: %lu times",
+	    tot.seal_busy);
 	say("# fork()s racing with streams: %lu; compactions %lu, drop_caches %lu",
 	    tot.racer_forks, compactions, drops);
 	end_case(!failed && tot.frames, "%lu streams, %lu frames, %lu re-pins, %d faults%s",
