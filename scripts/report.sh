@@ -45,10 +45,27 @@ DIRTY_DEBUG='KASAN|kmemleak:.*suspected|unreferenced object'
 # the nodes).
 FUZZ_MIN_CALLS=1000
 
+# unnest TAP: run_kselftest.sh nests a test's output one level down,
+# each line behind "# ", under its own "TAP version", plan and result
+# line; the run the guest marks "# lab: run kselftest" is read as the test
+# printed it, and the runner's result line is left as a comment (the
+# guest gives its exit status in "# lab: exit").
+unnest() {
+	awk '{ sub(/\r$/, "") }
+	/^# lab: run kselftest / { k = 1; print; next }
+	/^# lab: / { k = 0; print; next }
+	k && (/^TAP version / || /^1\.\.[0-9]+$/ || $0 == "#") { next }
+	k && /^(not )?ok [0-9]+ selftests: / { print "# runner: " $0; next }
+	k && /^# / { print substr($0, 3); next }
+	{ print }' "$1"
+}
+
 compl=" "
 for v in "$@"; do
 	tap=$RES/$v/results.tap
 	[ -s "$tap" ] || die "$v: no results ($tap)"
+	unnest "$tap" >"$RES/$v/results.ktap"
+	tap=$RES/$v/results.ktap
 	k=${v%-debug}
 	k=${k%%+*}
 	tree=$(variant_tree "$k")
@@ -72,7 +89,8 @@ for v in "$@"; do
 	# program: the name of its run ("# lab: run NAME ..."), the prefix of
 	# its cases, whether it was asked for
 	progs=() off=()
-	for pr in "media_userptr vim2m userptr $([ "$asked_mode" = check ] && echo 1)" \
+	# (lab.mode=kselftest: the kselftest alone, through its runner)
+	for pr in "media_userptr kselftest userptr $(case $asked_mode in check | kselftest) echo 1 ;; esac)" \
 		"mm mm vm $([ "$asked_mode" = check ] && [ "$asked_mm" = 1 ] && echo 1)" \
 		"stress stress stress $([ "$asked_mode" = check ] && [ "$asked_stress" = 1 ] && echo 1)" \
 		"fuzz fuzz fuzz $([ "$asked_mode" = check ] && [ "$asked_stress" = 1 ] && echo 1)" \
@@ -175,9 +193,9 @@ for v in "$@"; do
 	if ! awk -F'\t' -v asked=" ${progs[*]} " -v mm="$(grep -c '^[^#]' "$LAB_TOP/scripts/guest/mmtests-$tree")" \
 		-v nodes="$RES/$v/nodes.asked" -v min="$FUZZ_MIN_CALLS" '
 	function want(p) { return index(asked, " " p " ") > 0 }
-	FILENAME ~ /results.tap$/ {
+	FILENAME ~ /results.ktap$/ {
 		sub(/\r$/, "")
-		if ($0 ~ /^# lab: run vim2m /) { inrun = 1; next }
+		if ($0 ~ /^# lab: run kselftest /) { inrun = 1; next }
 		if ($0 ~ /^# lab: (run|exit) /) { inrun = 0; next }
 		if (inrun && $0 ~ /^1\.\.[0-9]+$/) plan[substr($0, 4) + 0] = 1
 		next
