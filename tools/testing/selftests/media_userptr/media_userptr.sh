@@ -131,7 +131,9 @@ tmp=$(mktemp -d /tmp/media_userptr.XXXXXX) || fail "no temporary directory"
 # vmalloc for it, and the dma-sg variants skip.
 if [ $have_vivid = 1 ] && unload vivid; then
 	sg=0
-	modinfo -p vivid 2>/dev/null | grep -q '2 == dma-sg' && sg=2
+	ko=$(find "/lib/modules/$(uname -r)" -name 'vivid.ko' 2>/dev/null | head -n 1)
+	{ modinfo -p vivid 2>/dev/null | grep -q '2 == dma-sg' ||
+		{ [ -n "$ko" ] && grep -q '2 == dma-sg' "$ko"; }; } && sg=2
 	vp=${MEDIA_USERPTR_VIVID_PARAMS:-n_devs=5 node_types=0x101,0x101,0x101,0x101,0x101 multiplanar=1,1,2,2,1 allocators=0,$sg,0,$sg,1}
 	say "modprobe vivid $vp"
 	# shellcheck disable=SC2086
@@ -148,7 +150,6 @@ if [ $have_vim2m = 1 ] && unload vim2m; then
 	if modinfo -p vim2m 2>/dev/null | grep -q '^allocator:'; then
 		allocators="0 1 2"
 	else
-		say "this vim2m has no allocator parameter: vmalloc only, its dma-contig and dma-sg variants skip"
 		allocators=default
 	fi
 elif [ $have_vim2m = 0 ]; then
@@ -294,11 +295,19 @@ vim2m() {
 	loaded_vim2m=1
 }
 
+# (where modinfo could not tell, the loaded module can)
+vim2m_loaded=0
+if [ "$allocators" = default ] && vim2m ""; then
+	vim2m_loaded=1
+	[ ! -e /sys/module/vim2m/parameters/allocator ] || allocators="0 1 2"
+fi
+[ "$allocators" != default ] ||
+	say "this vim2m has no allocator parameter: vmalloc only, its dma-contig and dma-sg variants skip"
 case $allocators in
 none)
 	run "every variant" "" ;;
 default)
-	if vim2m ""; then
+	if [ $vim2m_loaded = 1 ]; then
 		run "every variant" ""
 	else
 		run "vivid (vim2m did not load)" vivid_
