@@ -36,7 +36,9 @@ ksft_skip=4
 here=$(cd "$(dirname "$0")" && pwd)
 prog=$here/media_userptr_test
 tmp=""
-say() { echo "# media_userptr.sh: $*"; }
+say() {
+	echo "# media_userptr.sh: $*"
+}
 
 echo "TAP version 13"
 # Before the plan: the whole program skips.
@@ -50,7 +52,8 @@ fail() {
 	exit 1
 }
 
-[ "$(id -u)" = 0 ] || skip_all "not root: loading vivid and vim2m, mounting file systems and reserving hugetlb pages need root"
+[ "$(id -u)" = 0 ] ||
+	skip_all "not root: loading drivers, mounting and reserving hugetlb pages need root"
 [ -x "$prog" ] || fail "no $prog"
 
 # exists MODULE: the module is built, as a module or into the kernel.
@@ -75,7 +78,7 @@ have_vivid=1 have_vim2m=1
 exists vivid || have_vivid=0
 exists vim2m || have_vim2m=0
 [ $have_vivid = 1 ] || [ $have_vim2m = 1 ] ||
-	skip_all "vivid and vim2m are not built (CONFIG_VIDEO_VIVID and CONFIG_VIDEO_VIM2M, see the config file)"
+	skip_all "vivid and vim2m are not built (CONFIG_VIDEO_VIVID, CONFIG_VIDEO_VIM2M: see config)"
 
 # What is restored at the end.
 reload_vivid="" reload_vim2m="" loaded_vivid=0 loaded_vim2m=0 mounts="" hugetlb=""
@@ -95,9 +98,11 @@ restore() {
 	[ $loaded_vim2m = 0 ] || rmmod vim2m 2>/dev/null || say "could not unload vim2m"
 	[ $loaded_vivid = 0 ] || rmmod vivid 2>/dev/null || say "could not unload vivid"
 	# shellcheck disable=SC2086
-	[ -z "$reload_vivid" ] || modprobe vivid $reload_vivid || say "could not load vivid again with $reload_vivid"
+	[ -z "$reload_vivid" ] || modprobe vivid $reload_vivid ||
+		say "could not load vivid again with $reload_vivid"
 	# shellcheck disable=SC2086
-	[ -z "$reload_vim2m" ] || modprobe vim2m $reload_vim2m || say "could not load vim2m again with $reload_vim2m"
+	[ -z "$reload_vim2m" ] || modprobe vim2m $reload_vim2m ||
+		say "could not load vim2m again with $reload_vim2m"
 	for m in $mounts; do
 		umount "$m" && rmdir "$m"
 	done
@@ -134,7 +139,8 @@ if [ $have_vivid = 1 ] && unload vivid; then
 	ko=$(find "/lib/modules/$(uname -r)" -name 'vivid.ko' 2>/dev/null | head -n 1)
 	{ modinfo -p vivid 2>/dev/null | grep -q '2 == dma-sg' ||
 		{ [ -n "$ko" ] && grep -q '2 == dma-sg' "$ko"; }; } && sg=2
-	vp=${MEDIA_USERPTR_VIVID_PARAMS:-n_devs=5 node_types=0x101,0x101,0x101,0x101,0x101 multiplanar=1,1,2,2,1 allocators=0,$sg,0,$sg,1}
+	vp="n_devs=5 node_types=0x101,0x101,0x101,0x101,0x101 multiplanar=1,1,2,2,1"
+	vp=${MEDIA_USERPTR_VIVID_PARAMS:-$vp allocators=0,$sg,0,$sg,1}
 	say "modprobe vivid $vp"
 	# shellcheck disable=SC2086
 	modprobe vivid $vp || fail "vivid is built but did not load (modprobe vivid $vp)"
@@ -172,7 +178,7 @@ if [ -z "${MEDIA_USERPTR_DIR:-}" ]; then
 	mnt ramfs mode=0700 || fail "a ramfs could not be mounted"
 	export MEDIA_USERPTR_DIR="$tmp/ramfs"
 fi
-say "files in ${MEDIA_USERPTR_DIR}, the pagecache THP in ${MEDIA_USERPTR_THP_DIR:-(none: no THP in the kernel)}"
+say "files in $MEDIA_USERPTR_DIR, the pagecache THP in ${MEDIA_USERPTR_THP_DIR:-(no THP)}"
 
 # hugetlb pages: of the default size, and arm64's 64 KiB ones (a buffer
 # takes up to 64) and 32 MiB ones; each at least as many as the cases need.
@@ -302,7 +308,7 @@ if [ "$allocators" = default ] && vim2m ""; then
 	[ ! -e /sys/module/vim2m/parameters/allocator ] || allocators="0 1 2"
 fi
 [ "$allocators" != default ] ||
-	say "this vim2m has no allocator parameter: vmalloc only, its dma-contig and dma-sg variants skip"
+	say "this vim2m has no allocator parameter: only vmalloc, its other variants skip"
 case $allocators in
 none)
 	run "every variant" "" ;;

@@ -184,22 +184,24 @@ static void __attribute__((constructor)) check_profile(void)
 	const char *e = getenv("MEDIA_USERPTR_EXPECT");
 	size_t i, n;
 
-	for (i = 0; e && *e && i < sizeof(known) / sizeof(known[0]); i++)
+	for (i = 0; e && *e && i < ARRAY_SIZE(known); i++)
 		if (!strcmp(e, known[i]))
 			break;
-	if (e && *e && i == sizeof(known) / sizeof(known[0])) {
-		fprintf(stderr, "MEDIA_USERPTR_EXPECT=%s: not one of mainline, patched, baseline, mediaonly, upstream, direction\n",
+	if (e && *e && i == ARRAY_SIZE(known)) {
+		fprintf(stderr,
+			"MEDIA_USERPTR_EXPECT=%s: not one of mainline, patched, baseline, mediaonly, upstream, direction\n",
 			e);
 		exit(KSFT_FAIL);
 	}
 	for (e = getenv("MEDIA_USERPTR_KNOWN_BUGS"); e && *e; e += n) {
 		e += strspn(e, ", ");
 		n = strcspn(e, ",");
-		for (i = 0; n && i < sizeof(known_bugs) / sizeof(known_bugs[0]); i++)
+		for (i = 0; n && i < ARRAY_SIZE(known_bugs); i++)
 			if (strlen(known_bugs[i]) == n && !strncmp(e, known_bugs[i], n))
 				break;
-		if (n && i == sizeof(known_bugs) / sizeof(known_bugs[0])) {
-			fprintf(stderr, "MEDIA_USERPTR_KNOWN_BUGS: %.*s is not one of dma_contig_offset, thp_pin_livelock\n",
+		if (n && i == ARRAY_SIZE(known_bugs)) {
+			fprintf(stderr,
+				"MEDIA_USERPTR_KNOWN_BUGS: %.*s is not one of dma_contig_offset, thp_pin_livelock\n",
 				(int)n, e);
 			exit(KSFT_FAIL);
 		}
@@ -1627,8 +1629,10 @@ static bool kernel_at_least(int maj, int min, char *rel, size_t len)
 	struct utsname u;
 	int a = 0, b = 0;
 
-	if (uname(&u) || sscanf(u.release, "%d.%d", &a, &b) != 2)
-		a = b = 0;
+	if (uname(&u) || sscanf(u.release, "%d.%d", &a, &b) != 2) {
+		a = 0;
+		b = 0;
+	}
 	snprintf(rel, len, "%s", a ? u.release : "an unknown release");
 	return a > maj || (a == maj && b >= min);
 }
@@ -1668,7 +1672,8 @@ static bool dirty_tracking_refuses(const struct mem *m)
 		fs.f_type = 0;
 	}
 	tracked = fs.f_type != TMPFS_MAGIC && fs.f_type != HUGETLBFS_MAGIC;
-	fprintf(stderr, "# rule: Linux %s is %s 6.5, %s long-term write pins of shared file mappings that need dirty tracking (8ac268436e6d, a6e79df92e4a); the file is on %s (0x%lx), %s: %s\n",
+	fprintf(stderr,
+		"# rule: Linux %s is %s 6.5, %s long-term write pins of shared file mappings that need dirty tracking (8ac268436e6d, a6e79df92e4a); the file is on %s (0x%lx), %s: %s\n",
 		rel, since ? "at least" : "older than",
 		since ? "which refuses" : "before the rule that refuses",
 		fs_name(fs.f_type), (unsigned long)fs.f_type,
@@ -1759,7 +1764,13 @@ static bool contig_kmap_at_offset(void)
 	return !known_bug("dma_contig_offset");
 }
 
-#define DMA_CONTIG_FIX "\"media: videobuf2-dma-contig: add the offset to the vaddr of a USERPTR buffer\""
+#define DMA_CONTIG_FIX \
+	"\"media: videobuf2-dma-contig: add the offset to the vaddr of a USERPTR buffer\" (MEDIA_USERPTR_KNOWN_BUGS=dma_contig_offset expects the bug)"
+#define DMA_CONTIG_BUG \
+	"known bug: videobuf2-dma-contig maps an unaligned USERPTR buffer from the start of its page, and vim2m "
+#define DMA_CONTIG_FIXED \
+	"dma-contig maps USERPTR at its offset: this kernel has the fix, which MEDIA_USERPTR_KNOWN_BUGS or MEDIA_USERPTR_EXPECT says it has not"
+#define NEITHER "vim2m's data is neither from the start of the page nor from the buffer"
 
 /*
  * vivid's still frame, captured twice into anonymous memory filled with
@@ -1921,16 +1932,12 @@ static void check_page_start(struct __test_metadata *_metadata,
 			"neither from the start of the page nor at the offset");
 	if (bug_expected) {
 		EXPECT_TRUE(as_bug)
-			TH_LOG("%s", as_fixed ?
-			       "dma-contig maps USERPTR at its offset: this kernel has " DMA_CONTIG_FIX ", which the expectations say it has not (MEDIA_USERPTR_KNOWN_BUGS, MEDIA_USERPTR_EXPECT)" :
-			       "vim2m's data is neither from the start of the page nor from the buffer");
+			TH_LOG("%s", as_fixed ? DMA_CONTIG_FIXED : NEITHER);
 	} else {
 		EXPECT_TRUE(as_fixed)
-			TH_LOG("%s%s%s", as_bug ?
-			       "known bug: videobuf2-dma-contig maps an unaligned USERPTR buffer from the start of its page, and vim2m " :
-			       "vim2m's data is neither from the start of the page nor from the buffer",
+			TH_LOG("%s%s%s%s", as_bug ? DMA_CONTIG_BUG : NEITHER,
 			       as_bug ? (rd ? "read it there" : "wrote it there") : "",
-			       as_bug ? "; fixed by " DMA_CONTIG_FIX " (MEDIA_USERPTR_KNOWN_BUGS=dma_contig_offset expects the bug)" : "");
+			       as_bug ? "; fixed by " : "", as_bug ? DMA_CONTIG_FIX : "");
 	}
 	free(bug);
 	free(fixed);
@@ -2028,7 +2035,8 @@ static void check_child(struct __test_metadata *_metadata, struct mem *m,
  * harness' 30), saying why, and the case fails.
  */
 #define LIVELOCK_S	20
-#define THP_LIVELOCK_FIX "\"mm/memory: do not map a pagecache THP by PMD for an unshare fault\" (or Zhang Yi's \"mm: do not install PMD mappings when handling a COW fault\")"
+#define THP_LIVELOCK_FIX \
+	"\"mm/memory: do not map a pagecache THP by PMD for an unshare fault\" (or Zhang Yi's \"mm: do not install PMD mappings when handling a COW fault\"; MEDIA_USERPTR_KNOWN_BUGS=thp_pin_livelock skips the case)"
 
 static pid_t livelock_watch(const char *what)
 {
@@ -2043,7 +2051,8 @@ static pid_t livelock_watch(const char *what)
 	if (getppid() != parent)
 		_exit(0);
 	sleep(LIVELOCK_S);
-	fprintf(stderr, "# %s has not returned in %d s: known bug, the R/O long-term pin of a PMD-mapped tmpfs THP in a private mapping livelocks in GUP; fixed by %s (MEDIA_USERPTR_KNOWN_BUGS=thp_pin_livelock skips the case)\n",
+	fprintf(stderr,
+		"# %s has not returned in %d s: known bug, the R/O long-term pin of a PMD-mapped tmpfs THP in a private mapping livelocks in GUP; fixed by %s\n",
 		what, LIVELOCK_S, THP_LIVELOCK_FIX);
 	kill(parent, SIGKILL);
 	_exit(0);
@@ -2071,10 +2080,12 @@ static const char *qbuf_hint(const struct kind *k,
 	s[0] = 0;
 	if (ret == ENOMEM && expect == EFAULT &&
 	    !strcmp(variant->memop, "videobuf2_dma_sg"))
-		snprintf(s, sizeof(s), "; known bug: videobuf2-dma-sg returned ENOMEM for any pinning error, fixed by \"media: videobuf2-dma-sg: return the pinning error from get_userptr\"");
+		snprintf(s, sizeof(s), "%s",
+			 "; known bug: videobuf2-dma-sg returned ENOMEM for any pinning error, fixed by \"media: videobuf2-dma-sg: return the pinning error from get_userptr\"");
 	else if (profile() != BASELINE && profile() != DIRECTION && k->why &&
 		 ret == (rd ? k->rd[1] : k->wr[1]))
-		snprintf(s, sizeof(s), "; as Linux before 6.2, which pinned with FOLL_FORCE | FOLL_WRITE (mainline dropped them in e2fc6edd37ba and cb78a634f3f7): %s",
+		snprintf(s, sizeof(s),
+			 "; as Linux before 6.2, which pinned with FOLL_FORCE | FOLL_WRITE (mainline dropped them in e2fc6edd37ba and cb78a634f3f7): %s",
 			 k->why);
 	return s;
 }
@@ -2102,12 +2113,13 @@ static void run_case(struct __test_metadata *_metadata,
 	if (rd && k->setup == setup_shmem_thp_private &&
 	    known_bug("thp_pin_livelock")) {
 		self->skipped = true;
-		SKIP(return, "known bug (MEDIA_USERPTR_KNOWN_BUGS=thp_pin_livelock): the R/O long-term pin of a PMD-mapped tmpfs THP livelocks without %s",
+		SKIP(return,
+		     "known bug (MEDIA_USERPTR_KNOWN_BUGS): the R/O long-term pin of a PMD-mapped tmpfs THP livelocks without %s",
 		     THP_LIVELOCK_FIX);
 	}
 	/* Before the memory is set up, so that the watcher does not share it. */
 	if (rd && k->setup == setup_shmem_thp_private)
-		watch = livelock_watch("the QBUF of a PMD-mapped tmpfs THP, which the device reads,");
+		watch = livelock_watch("the QBUF of a PMD-mapped tmpfs THP, read by the device,");
 
 	orig = malloc(len);
 	want = malloc(len);
@@ -2194,7 +2206,8 @@ static void run_case(struct __test_metadata *_metadata,
 	if (!expect && k->setup == setup_shared_file_rw && !rd &&
 	    dirty_tracking_refuses(&self->m)) {
 		if (profile() == UPSTREAM)
-			difference("long-term write pins of dirty-tracked shared files are refused (6.5)");
+			difference("%s",
+				   "long-term write pins of dirty-tracked shared files are refused (6.5)");
 		expect = EFAULT;
 	}
 
