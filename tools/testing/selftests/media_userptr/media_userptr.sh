@@ -37,7 +37,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 prog=$here/media_userptr_test
 tmp=""
 say() {
-	echo "# media_userptr.sh: $*"
+	echo "# ${0##*/}: $*"
 }
 
 echo "TAP version 13"
@@ -78,7 +78,7 @@ have_vivid=1 have_vim2m=1
 exists vivid || have_vivid=0
 exists vim2m || have_vim2m=0
 [ $have_vivid = 1 ] || [ $have_vim2m = 1 ] ||
-	skip_all "vivid and vim2m are not built (CONFIG_VIDEO_VIVID, CONFIG_VIDEO_VIM2M: see config)"
+	skip_all "vivid and vim2m are not built (CONFIG_VIDEO_VIVID, CONFIG_VIDEO_VIM2M)"
 
 # What is restored at the end.
 reload_vivid="" reload_vim2m="" loaded_vivid=0 loaded_vim2m=0 mounts="" hugetlb=""
