@@ -69,8 +69,8 @@ params() {
 		printf '%s=%s ' "${p##*/}" "$(cat "$p")"
 	done
 }
-# builtin MODULE: it is in the kernel, not a module.
-builtin() {
+# built_in MODULE: it is in the kernel, not a module.
+built_in() {
 	[ -d "/sys/module/$1" ] && [ ! -e "/sys/module/$1/initstate" ]
 }
 
@@ -83,6 +83,7 @@ exists vim2m || have_vim2m=0
 # What is restored at the end.
 reload_vivid="" reload_vim2m="" loaded_vivid=0 loaded_vim2m=0 mounts="" hugetlb=""
 pid=""
+# shellcheck disable=SC2317 # (called by the trap)
 restore() {
 	trap - EXIT INT TERM
 	# A run still going (the runner's timeout): the program and the
@@ -95,8 +96,8 @@ restore() {
 		kill -KILL "$pid" 2>/dev/null
 		wait "$pid" 2>/dev/null
 	fi
-	[ $loaded_vim2m = 0 ] || rmmod vim2m 2>/dev/null || say "could not unload vim2m"
-	[ $loaded_vivid = 0 ] || rmmod vivid 2>/dev/null || say "could not unload vivid"
+	[ "$loaded_vim2m" = 0 ] || rmmod vim2m 2>/dev/null || say "could not unload vim2m"
+	[ "$loaded_vivid" = 0 ] || rmmod vivid 2>/dev/null || say "could not unload vivid"
 	# shellcheck disable=SC2086
 	[ -z "$reload_vivid" ] || modprobe vivid $reload_vivid ||
 		say "could not load vivid again with $reload_vivid"
@@ -118,7 +119,7 @@ trap 'exit 1' INT TERM
 # need it, and again as it was at the end.
 unload() {
 	[ -d "/sys/module/$1" ] || return 0
-	if builtin "$1"; then
+	if built_in "$1"; then
 		say "$1 is built into the kernel: testing the devices it has"
 		return 1
 	fi
@@ -332,7 +333,7 @@ default)
 			run "vim2m allocator=$a ($memop)" "$only"
 		else
 			say "vim2m is built but did not load with allocator=$a"
-			[ $a != 0 ] || run "vivid (vim2m did not load)" vivid_
+			[ "$a" != 0 ] || run "vivid (vim2m did not load)" vivid_
 			: >"$tmp/done"
 			scope "${only#vivid_,}" >"$tmp/scope"
 			failed "vim2m allocator=$a did not load" <"$tmp/scope"
