@@ -190,14 +190,23 @@ for v in "$@"; do
 	# least FUZZ_MIN_CALLS calls judged; cow.c's cases are held across the
 	# kernels below.
 	asked_nodes "$k" "$tap" >"$RES/$v/nodes.asked"
+	# The kselftest's script runs the program once per vim2m allocator
+	# where vim2m has the parameter (patch 9), else once for every
+	# variant: it says so in its "run:" lines, which must all be there.
+	if kernel_has "$k" "media: vim2m: add an allocator module parameter"; then
+		ks_runs="vim2m allocator=0 (vmalloc)|vim2m allocator=1 (dma-contig)|vim2m allocator=2 (dma-sg)"
+	else
+		ks_runs="every variant"
+	fi
 	if ! awk -F'\t' -v asked=" ${progs[*]} " -v mm="$(grep -c '^[^#]' "$LAB_TOP/scripts/guest/mmtests-$tree")" \
-		-v nodes="$RES/$v/nodes.asked" -v min="$FUZZ_MIN_CALLS" '
+		-v nodes="$RES/$v/nodes.asked" -v min="$FUZZ_MIN_CALLS" -v ks_runs="$ks_runs" '
 	function want(p) { return index(asked, " " p " ") > 0 }
 	FILENAME ~ /results.ktap$/ {
 		sub(/\r$/, "")
 		if ($0 ~ /^# lab: run kselftest /) { inrun = 1; next }
 		if ($0 ~ /^# lab: (run|exit) /) { inrun = 0; next }
 		if (inrun && $0 ~ /^1\.\.[0-9]+$/) plan[substr($0, 4) + 0] = 1
+		if (inrun && $0 ~ /^# media_userptr\.sh: run: /) ks_ran[substr($0, 26)] = 1
 		next
 	}
 	{ split($1, w, "."); n[w[1]]++ }
@@ -207,6 +216,12 @@ for v in "$@"; do
 			np = 0; for (x in plan) { np++; want_u = x }
 			if (np > 1) { printf "  media_userptr: its runs planned different numbers of cases\n"; err = 1 }
 			else if (np == 1 && n["userptr"] != want_u) { printf "  media_userptr: %d cases, its plan has %d\n", n["userptr"], want_u; err = 1 }
+			nr = split(ks_runs, need, "|")
+			for (i = 1; i <= nr; i++) {
+				found = 0
+				for (x in ks_ran) if (x == need[i] || index(x, need[i] ",") == 1) found = 1
+				if (!found) { printf "  media_userptr: media_userptr.sh did not run the program for %s\n", need[i]; err = 1 }
+			}
 		}
 		if (want("vm") && n["vm"] != mm) { printf "  mm selftests: %d cases, scripts/guest/mmtests lists %d\n", n["vm"], mm; err = 1 }
 		if (!want("fuzz")) exit err
