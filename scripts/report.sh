@@ -98,7 +98,13 @@ for v in "$@"; do
 		read -r name run prefix want <<<"$pr"
 		if [ -z "$want" ]; then off+=("$name"); continue; fi
 		progs+=("$prefix")
-		grep -q "^# lab: run $run " "$tap" || { say "$v: asked to run $name, which never ran"; bad=1; }
+		if ! grep -q "^# lab: run $run " "$tap"; then
+			say "$v: asked to run $name, which never ran"
+			# the lab ran the program itself before run_kselftest.sh did
+			[ "$name" != media_userptr ] || ! grep -q '^# lab: run vim2m ' "$tap" ||
+				say "$v: (these results ran media_userptr_test without run_kselftest.sh, as the lab did before: RETEST=1 boots again)"
+			bad=1
+		fi
 	done
 	[ "$asked_compliance" != 1 ] || compl="$compl $v "
 	[ "$asked_compliance" = 1 ] || off+=(v4l2-compliance)
