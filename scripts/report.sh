@@ -142,7 +142,14 @@ for v in "$@"; do
 		# kselftest.h: an expected failure (cow.c), neither pass nor fail
 		else if (match($0, / # XFAIL ?/)) { st = "XFAIL"; reason = substr($0, RSTART + RLENGTH) }
 		name = cur; cur = ""
-		if (name == "") { name = "?unnamed"; st = "FAIL" }
+		# A result without its "#  RUN" line fails; it is named by its
+		# own line where it names itself (media_userptr.sh names the
+		# cases a run that died never reported).
+		if (name == "") {
+			name = $0; sub(/^(not )?ok [0-9]+ */, "", name); sub(/ *#.*/, "", name)
+			if (name !~ /^[A-Za-z0-9_.-]+$/) name = "?unnamed"
+			st = "FAIL"
+		}
 		if (!(name in s)) order[n++] = name
 		rank["FAIL"] = 3; rank["PASS"] = 2; rank["XFAIL"] = 2; rank["SKIP"] = 1
 		if (st != "SKIP" && st != "XFAIL") reason = seen_out

@@ -274,7 +274,13 @@ run() {
 		next
 	}
 	{ if (cur != "") buf[nb++] = $0; else print }
-	END { flush(); close(done); printf "%d %d %d %d\n", n, p, f, s >counts }
+	# a case the run began and never reported: not a "RUN" line of the
+	# document, whose next result would be taken for it
+	END {
+		if (cur != "")
+			sub(/^#  RUN /, "# unfinished: ", buf[0])
+		flush(); close(done); printf "%d %d %d %d\n", n, p, f, s >counts
+	}
 	' <"$tmp/fifo" &
 	wait $!
 	wait "$pid"
