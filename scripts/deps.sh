@@ -7,7 +7,7 @@
 . "$(dirname "$0")/lib.sh"
 
 PKGS="linux-source-6.1 linux-source-6.12 gcc make bc bison flex libelf-dev libssl-dev cpio xz-utils
-ccache shellcheck git git-email kmod sparse"
+ccache shellcheck git git-email kmod sparse rsync"
 case $LAB_ARCH in
 x86_64) PKGS="$PKGS qemu-system-x86 busybox-static v4l-utils liburing-dev" ;;
 arm64) PKGS="$PKGS gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu qemu-system-arm" ;;

@@ -61,18 +61,24 @@ else
 	STMAKE+=(LDFLAGS=-static)
 fi
 
-# The selftests are built once per tree, statically, in-tree, and again
-# whenever the branch's copy of media_userptr changes: the key is its git
-# tree, not a file time, which an edit made while the branch was being
-# made would defeat.
-stkey=$(git -C "$AM" rev-parse "$branch:tools/testing/selftests/media_userptr")
-if [ ! -x "$TST/media_userptr_test" ] || [ "$(cat "$TST/media_userptr_test.key" 2>/dev/null)" != "$stkey" ]; then
+# The media_userptr kselftest is installed as a runner installs it, with
+# the tree's own run_kselftest.sh and kselftest/runner.sh: make -C
+# tools/testing/selftests TARGETS=media_userptr install, into
+# $TST/kselftest, statically, once per tree, and again whenever the
+# branch's copy of media_userptr or of the selftests' runner changes: the
+# key is their git trees, not a file time, which an edit made while the
+# branch was being made would defeat.
+KST=$TST/kselftest
+stkey=$(git -C "$AM" rev-parse "$branch:tools/testing/selftests/media_userptr" \
+	"$branch:tools/testing/selftests/kselftest" "$branch:tools/testing/selftests/run_kselftest.sh" |
+	sha256sum | cut -c1-16)
+if [ ! -x "$KST/media_userptr/media_userptr_test" ] || [ "$(cat "$KST.key" 2>/dev/null)" != "$stkey" ]; then
 	mkdir -p "$TST"
 	git -C "$AM" checkout -q -f --detach "$branch"
-	rm -f "$TST/media_userptr_test"
-	run_logged "$LOGS/selftest-$T.log" make -C "$AM/tools/testing/selftests/media_userptr" \
-		OUTPUT="$TST" "${STMAKE[@]}"
-	echo "$stkey" >"$TST/media_userptr_test.key"
+	rm -rf "$KST"
+	run_logged "$LOGS/selftest-$T.log" make -C "$AM/tools/testing/selftests" \
+		TARGETS=media_userptr install INSTALL_PATH="$KST" "${STMAKE[@]}"
+	echo "$stkey" >"$KST.key"
 fi
 # The mm selftests of scripts/guest/mmtests-<tree>, built statically from
 # the tree, against its own uapi headers; not those "not on" the
@@ -151,11 +157,15 @@ for c in "${PROGS[@]}"; do
 done
 
 rm -rf "$ROOT"
-mkdir -p "$ROOT"/{bin,sbin,proc,sys,dev,tmp,mnt,lib/modules,kselftest/media_userptr}
+mkdir -p "$ROOT"/{bin,sbin,proc,sys,dev,tmp,mnt,lib/modules,kselftest,usr/bin}
 cp "$SYSROOT/bin/busybox" "$ROOT/bin/busybox"
 for c in "${PROGS[@]}"; do cp "$ST/$(basename "$c" .c)" "$ROOT/bin/"; done
-cp "$TST/media_userptr_test" "$LAB_TOP/tools/testing/selftests/media_userptr/settings" \
-	"$ROOT/kselftest/media_userptr/"
+cp -a "$KST/." "$ROOT/kselftest/"
+# runner.sh bounds a test by its settings' timeout with /usr/bin/timeout
+# --foreground, which busybox's timeout does not take.
+# shellcheck disable=SC2016
+printf '#!/bin/sh\n# runner.sh'"'"'s timeout, by busybox'"'"'s, which has no --foreground\n[ "$1" != --foreground ] || shift\nexec /bin/busybox timeout "$@"\n' >"$ROOT/usr/bin/timeout"
+chmod 0755 "$ROOT/usr/bin/timeout"
 cp -a "$OBJ/modroot/lib/modules/." "$ROOT/lib/modules/"
 install -m 0755 "$LAB_TOP/scripts/guest/init" "$ROOT/init"
 mkdir -p "$ROOT/mm"

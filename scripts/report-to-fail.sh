@@ -3,7 +3,9 @@
 # report fails, and says why; the unbroken copy must pass:
 #   scripts/report-to-fail.sh [NAME...]     (make report-to-fail; default: all)
 # The results are those of a make check (baseline, mediaonly, patched and
-# upstream, in build/results/, or RESULTS=DIR). Each case copies them, and
+# upstream, in build/results/, or RESULTS=DIR), with the kselftest run by
+# run_kselftest.sh ("# lab: run kselftest"; results from before that fail
+# the control case, "green": RETEST=1 boots again). Each case copies them, and
 # the lab's scripts and patches (a case may change a fact file), to
 # build/report-to-fail/<name>/, changes one thing there, runs that copy's
 # scripts/report.sh on it (no build, no boot: seconds) and checks that it
@@ -43,10 +45,16 @@ drop_run() {
 }
 # drop_case KERNEL CASE: one case, its "#  RUN" line to its result line,
 # with its run's plan and totals made to agree (so that only the gate
-# under test can see it).
+# under test can see it). In the kselftest's run, run_kselftest.sh nests
+# the test's lines behind "# " (scripts/report.sh unnest): they are read
+# without it, and its own lines not at all.
 drop_case() {
 	awk -v c="$2" '
-	{ l = $0; sub(/\r$/, "", l); lines[NR] = $0; clean[NR] = l }
+	{ l = $0; sub(/\r$/, "", l); lines[NR] = $0 }
+	l ~ /^# lab: / { nest = l ~ /^# lab: run kselftest /; pfx[NR] = ""; clean[NR] = l; next }
+	nest && l ~ /^# / { pfx[NR] = "# "; clean[NR] = substr(l, 3); next }
+	nest { pfx[NR] = ""; clean[NR] = "# runner: " l; next }
+	{ pfx[NR] = ""; clean[NR] = l }
 	END {
 		for (i = 1; i <= NR; i++) {
 			if (clean[i] ~ /^# lab: run /) run = i
@@ -59,9 +67,9 @@ drop_case() {
 			if (i >= from && i <= to) continue
 			l = lines[i]
 			if (i > start && clean[i] ~ /^# lab: exit /) inrun_done = 1
-			if (i > start && !inrun_done && clean[i] ~ /^1\.\.[0-9]+$/ && !planned) { l = "1.." (substr(clean[i], 4) - 1); planned = 1 }
+			if (i > start && !inrun_done && clean[i] ~ /^1\.\.[0-9]+$/ && !planned) { l = pfx[i] "1.." (substr(clean[i], 4) - 1); planned = 1 }
 			if (i > start && !inrun_done && clean[i] ~ /^# Totals: / && !totalled) {
-				n = split(clean[i], w, " "); l = w[1] " " w[2]
+				n = split(clean[i], w, " "); l = pfx[i] w[1] " " w[2]
 				for (j = 3; j <= n; j++) { split(w[j], kv, ":"); if (kv[1] == st) kv[2]--; l = l " " kv[1] ":" kv[2] }
 				totalled = 1
 			}
@@ -72,7 +80,7 @@ drop_case() {
 # drop_cases KERNEL CASE: the case in every run that has it
 drop_cases() {
 	drop_case "$1" "$2"
-	while grep -q "^#  RUN  *$2 " "$R/$1/results.tap"; do drop_case "$1" "$2"; done
+	while grep -Eq "^(# )?#  RUN  *$2 " "$R/$1/results.tap"; do drop_case "$1" "$2"; done
 }
 # drop_node KERNEL LABEL: one node's v4l2-compliance run
 drop_node() {
@@ -108,7 +116,7 @@ fail_test() {
 # shellcheck disable=SC2016
 # name <TAB> what breaks (the hole it closes) <TAB> the change (shell) <TAB> what the report must say (ERE)
 cases='green	nothing: the unbroken copy	:	^[0-9]+ passed, 0 failed, [0-9]+ skipped$
-no-userptr	patched without its media_userptr results (1)	drop_run patched vim2m	patched: asked to run media_userptr, which never ran
+no-userptr	patched without its media_userptr results (1)	drop_run patched kselftest	patched: asked to run media_userptr, which never ran
 no-mm	patched without the mm selftests (1)	drop_run patched "mm selftests"	patched: asked to run mm, which never ran
 no-stress-fuzz	patched without stress and fuzz (1)	drop_run patched stress; drop_run patched fuzz	patched: asked to run stress, which never ran
 no-asked	results without the record of what the guest was asked (1)	sed -i "/^# lab: asked/d" "$R/patched/results.tap"	patched: the guest did not record what it was asked to run

@@ -45,10 +45,27 @@ DIRTY_DEBUG='KASAN|kmemleak:.*suspected|unreferenced object'
 # the nodes).
 FUZZ_MIN_CALLS=1000
 
+# unnest TAP: run_kselftest.sh nests a test's output one level down,
+# each line behind "# ", under its own "TAP version", plan and result
+# line; the run the guest marks "# lab: run kselftest" is read as the test
+# printed it, and the runner's result line is left as a comment (the
+# guest gives its exit status in "# lab: exit").
+unnest() {
+	awk '{ sub(/\r$/, "") }
+	/^# lab: run kselftest / { k = 1; print; next }
+	/^# lab: / { k = 0; print; next }
+	k && (/^TAP version / || /^1\.\.[0-9]+$/ || $0 == "#") { next }
+	k && /^(not )?ok [0-9]+ selftests: / { print "# runner: " $0; next }
+	k && /^# / { print substr($0, 3); next }
+	{ print }' "$1"
+}
+
 compl=" "
 for v in "$@"; do
 	tap=$RES/$v/results.tap
 	[ -s "$tap" ] || die "$v: no results ($tap)"
+	unnest "$tap" >"$RES/$v/results.ktap"
+	tap=$RES/$v/results.ktap
 	k=${v%-debug}
 	k=${k%%+*}
 	tree=$(variant_tree "$k")
@@ -72,7 +89,8 @@ for v in "$@"; do
 	# program: the name of its run ("# lab: run NAME ..."), the prefix of
 	# its cases, whether it was asked for
 	progs=() off=()
-	for pr in "media_userptr vim2m userptr $([ "$asked_mode" = check ] && echo 1)" \
+	# (lab.mode=kselftest: the kselftest alone, through its runner)
+	for pr in "media_userptr kselftest userptr $(case $asked_mode in check | kselftest) echo 1 ;; esac)" \
 		"mm mm vm $([ "$asked_mode" = check ] && [ "$asked_mm" = 1 ] && echo 1)" \
 		"stress stress stress $([ "$asked_mode" = check ] && [ "$asked_stress" = 1 ] && echo 1)" \
 		"fuzz fuzz fuzz $([ "$asked_mode" = check ] && [ "$asked_stress" = 1 ] && echo 1)" \
@@ -80,7 +98,13 @@ for v in "$@"; do
 		read -r name run prefix want <<<"$pr"
 		if [ -z "$want" ]; then off+=("$name"); continue; fi
 		progs+=("$prefix")
-		grep -q "^# lab: run $run " "$tap" || { say "$v: asked to run $name, which never ran"; bad=1; }
+		if ! grep -q "^# lab: run $run " "$tap"; then
+			say "$v: asked to run $name, which never ran"
+			# the lab ran the program itself before run_kselftest.sh did
+			[ "$name" != media_userptr ] || ! grep -q '^# lab: run vim2m ' "$tap" ||
+				say "$v: (these results ran media_userptr_test without run_kselftest.sh, as the lab did before: RETEST=1 boots again)"
+			bad=1
+		fi
 	done
 	[ "$asked_compliance" != 1 ] || compl="$compl $v "
 	[ "$asked_compliance" = 1 ] || off+=(v4l2-compliance)
@@ -118,7 +142,14 @@ for v in "$@"; do
 		# kselftest.h: an expected failure (cow.c), neither pass nor fail
 		else if (match($0, / # XFAIL ?/)) { st = "XFAIL"; reason = substr($0, RSTART + RLENGTH) }
 		name = cur; cur = ""
-		if (name == "") { name = "?unnamed"; st = "FAIL" }
+		# A result without its "#  RUN" line fails; it is named by its
+		# own line where it names itself (media_userptr.sh names the
+		# cases a run that died never reported).
+		if (name == "") {
+			name = $0; sub(/^(not )?ok [0-9]+ */, "", name); sub(/ *#.*/, "", name)
+			if (name !~ /^[A-Za-z0-9_.-]+$/) name = "?unnamed"
+			st = "FAIL"
+		}
 		if (!(name in s)) order[n++] = name
 		rank["FAIL"] = 3; rank["PASS"] = 2; rank["XFAIL"] = 2; rank["SKIP"] = 1
 		if (st != "SKIP" && st != "XFAIL") reason = seen_out
@@ -172,14 +203,23 @@ for v in "$@"; do
 	# least FUZZ_MIN_CALLS calls judged; cow.c's cases are held across the
 	# kernels below.
 	asked_nodes "$k" "$tap" >"$RES/$v/nodes.asked"
+	# The kselftest's script runs the program once per vim2m allocator
+	# where vim2m has the parameter (patch 9), else once for every
+	# variant: it says so in its "run:" lines, which must all be there.
+	if kernel_has "$k" "media: vim2m: add an allocator module parameter"; then
+		ks_runs="vim2m allocator=0 (vmalloc)|vim2m allocator=1 (dma-contig)|vim2m allocator=2 (dma-sg)"
+	else
+		ks_runs="every variant"
+	fi
 	if ! awk -F'\t' -v asked=" ${progs[*]} " -v mm="$(grep -c '^[^#]' "$LAB_TOP/scripts/guest/mmtests-$tree")" \
-		-v nodes="$RES/$v/nodes.asked" -v min="$FUZZ_MIN_CALLS" '
+		-v nodes="$RES/$v/nodes.asked" -v min="$FUZZ_MIN_CALLS" -v ks_runs="$ks_runs" '
 	function want(p) { return index(asked, " " p " ") > 0 }
-	FILENAME ~ /results.tap$/ {
+	FILENAME ~ /results.ktap$/ {
 		sub(/\r$/, "")
-		if ($0 ~ /^# lab: run vim2m /) { inrun = 1; next }
+		if ($0 ~ /^# lab: run kselftest /) { inrun = 1; next }
 		if ($0 ~ /^# lab: (run|exit) /) { inrun = 0; next }
 		if (inrun && $0 ~ /^1\.\.[0-9]+$/) plan[substr($0, 4) + 0] = 1
+		if (inrun && $0 ~ /^# media_userptr\.sh: run: /) ks_ran[substr($0, 26)] = 1
 		next
 	}
 	{ split($1, w, "."); n[w[1]]++ }
@@ -189,6 +229,12 @@ for v in "$@"; do
 			np = 0; for (x in plan) { np++; want_u = x }
 			if (np > 1) { printf "  media_userptr: its runs planned different numbers of cases\n"; err = 1 }
 			else if (np == 1 && n["userptr"] != want_u) { printf "  media_userptr: %d cases, its plan has %d\n", n["userptr"], want_u; err = 1 }
+			nr = split(ks_runs, need, "|")
+			for (i = 1; i <= nr; i++) {
+				found = 0
+				for (x in ks_ran) if (x == need[i] || index(x, need[i] ",") == 1) found = 1
+				if (!found) { printf "  media_userptr: media_userptr.sh did not run the program for %s\n", need[i]; err = 1 }
+			}
 		}
 		if (want("vm") && n["vm"] != mm) { printf "  mm selftests: %d cases, scripts/guest/mmtests lists %d\n", n["vm"], mm; err = 1 }
 		if (!want("fuzz")) exit err
