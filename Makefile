@@ -7,8 +7,9 @@
 #                 booted with 6 GiB and with swiotlb=force (MM_AB=0 leaves
 #                 out the media-only kernel, UPSTREAM=0 the 6.12 one,
 #                 BOOT_CONFIGS=0 the two boot configurations)
-#   make ci       what CI runs (.ci/run): make check, then make check with
-#                 KERNEL_DEBUG=1 (KASAN, DEBUG_VM, lockdep, kmemleak)
+#   make ci       what CI runs (.ci/run): make check, then the patched and
+#                 upstream kernels as debug kernels (KASAN, DEBUG_VM,
+#                 lockdep, kmemleak; scripts/ci.sh says what they run)
 #   make series   build the mailable series into build/series/<SERIES>/ and
 #                 check it (checkpatch, git am, send-email --dry-run, bisect
 #                 build, W=1): SERIES=6.1 (default) | mainline | livelock;
