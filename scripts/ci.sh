@@ -13,7 +13,7 @@
 . "$(dirname "$0")/lib.sh"
 x86_only "make ci (the debug kernels)"
 
-p=0 f=0 s=0 rc=0
+p=0 f=0 s=0 rc=0 why=""
 for debug in 0 1; do
 	log=$LOGS/ci-check-$debug.log
 	set +e
@@ -31,6 +31,15 @@ for debug in 0 1; do
 	p=$((p + a)) f=$((f + b)) s=$((s + c))
 	# A run that stopped before counting is one failure.
 	[ "$r" = 0 ] || [ "$b" != 0 ] || f=$((f + 1))
+	# A CI shows the end of the output: what failed a half, a report's
+	# gates (scripts/report.sh: "FAILED: ...") and a phase's error, comes
+	# again above the last line, each with the two lines under it.
+	[ "$r" = 0 ] || why="$why
+the $([ "$debug" = 0 ] && echo "make check" || echo debug) half failed (exit $r, ${log#"$LAB_TOP"/}):
+$(awk '/^\[[0-9:]+\] (FAILED|ERROR): / { print; after = 2; next }
+	/^\[[0-9:]+\] / { after = 0 }
+	after > 0 { print "  " $0; after-- }' "$log" | tail -n 24)"
 done
+[ -z "$why" ] || printf '%s\n' "$why"
 echo "$p passed, $f failed, $s skipped"
 exit "$rc"

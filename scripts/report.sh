@@ -22,6 +22,13 @@ commit-*) SUM=$RES/summary-bisect.md ;;
 *) SUM=$RES/summary.md ;;
 esac
 bad=0
+# gate MESSAGE: say that a gate failed; the report repeats the list at
+# its end, next to its counts, where a CI's log is read.
+failed_gates=()
+gate() {
+	say "FAILED: $*"
+	failed_gates+=("$*")
+}
 # What a kernel prints when it goes wrong: WARN, BUG and BUG_ON (x86
 # prints "kernel BUG at" and "invalid opcode", without "Oops"), oopses and
 # exceptions, hung-task and RCU-stall reports ("INFO:"), soft lockups and
@@ -73,7 +80,7 @@ for v in "$@"; do
 	tree=$(variant_tree "$k")
 	dirty=$DIRTY
 	case $v in *-debug) dirty="$DIRTY|$DIRTY_DEBUG" ;; esac
-	grep -q '^# lab: done' "$tap" || { say "$v: the guest reported no complete result (no \"# lab: done\")"; bad=1; }
+	grep -q '^# lab: done' "$tap" || { gate "$v: the guest reported no complete result (no \"# lab: done\")"; bad=1; }
 	# What the guest was asked to run, as it recorded it (scripts/guest/init),
 	# never this script's environment: each program asked for must have
 	# run. Without the record, everything is asked for.
@@ -81,11 +88,11 @@ for v in "$@"; do
 	if sw=$(asked_switches "$tap"); then
 		eval "$sw"
 	else
-		say "$v: the guest did not record what it was asked to run (\"# lab: asked\"): results older than that record; RETEST=1 boots again"
+		gate "$v: the guest did not record what it was asked to run (\"# lab: asked\"): results older than that record; RETEST=1 boots again"
 		bad=1
 	fi
 	if [ -n "$asked_inject" ]; then
-		say "$v: the guest ran with an injected fault (LAB_INJECT=$asked_inject): never a green run"
+		gate "$v: the guest ran with an injected fault (LAB_INJECT=$asked_inject): never a green run"
 		bad=1
 	fi
 	# program: the name of its run ("# lab: run NAME ..."), the prefix of
@@ -101,7 +108,7 @@ for v in "$@"; do
 		if [ -z "$want" ]; then off+=("$name"); continue; fi
 		progs+=("$prefix")
 		if ! grep -q "^# lab: run $run " "$tap"; then
-			say "$v: asked to run $name, which never ran"
+			gate "$v: asked to run $name, which never ran"
 			# the lab ran the program itself before run_kselftest.sh did
 			[ "$name" != media_userptr ] || ! grep -q '^# lab: run vim2m ' "$tap" ||
 				say "$v: (these results ran media_userptr_test without run_kselftest.sh, as the lab did before: RETEST=1 boots again)"
@@ -115,17 +122,17 @@ for v in "$@"; do
 	# (scripts/lab.config; the guest records them).
 	wd=$(sed -n 's/^# lab: watchdogs //p' "$tap" | tr -d '\r')
 	if ! [[ $wd =~ hung_task_timeout_secs=[1-9][0-9]*\ soft_watchdog=1\ wq_watchdog_thresh=[1-9] ]]; then
-		say "$v: the kernel's watchdogs were not armed (hung task, soft lockup, workqueue stall): ${wd:-not reported}"
+		gate "$v: the kernel's watchdogs were not armed (hung task, soft lockup, workqueue stall): ${wd:-not reported}"
 		bad=1
 	fi
 	# dmesg: the whole of it, up to the lab's end marker, on fresh and
 	# reused results alike (a missing file is not a clean one).
 	dm=$RES/$v/dmesg.log
 	if [ ! -s "$dm" ]; then
-		say "$v: no dmesg ($dm is missing or empty): dmesg cannot be judged"
+		gate "$v: no dmesg ($dm is missing or empty): dmesg cannot be judged"
 		bad=1
 	elif [ "$(tail -n 1 "$dm" | tr -d '\r')" != "# lab: end" ]; then
-		say "$v: dmesg.log does not end with the lab's end marker (\"# lab: end\"): cut short, dmesg cannot be judged"
+		gate "$v: dmesg.log does not end with the lab's end marker (\"# lab: end\"): cut short, dmesg cannot be judged"
 		bad=1
 	fi
 	# name status reason, one line per case, merged over the runs
@@ -164,7 +171,7 @@ for v in "$@"; do
 	}
 	END { for (i = 0; i < n; i++) printf "%s\t%s\t%s\t%s\t%s\n", order[i], s[order[i]], r[order[i]], d[order[i]], l[order[i]] }
 	' "$tap" >"$RES/$v/cases.tsv"
-	[ -s "$RES/$v/cases.tsv" ] || { say "$v: no test case reported"; bad=1; }
+	[ -s "$RES/$v/cases.tsv" ] || { gate "$v: no test case reported"; bad=1; }
 	# Every program run ("# lab: run" to "# lab: exit"): exit 0 or 1 (a
 	# signal or a timeout is neither), its plan ("1..N") met by N results,
 	# and the harness' totals, where it prints them, equal to those.
@@ -189,12 +196,12 @@ for v in "$@"; do
 	}
 	END { if (run != "") close_run("missing: the run never ended"); exit err }
 	' "$tap" >"$RES/$v/runs.err"; then
-		say "$v: a test program did not finish its run:"
+		gate "$v: a test program did not finish its run:"
 		cat "$RES/$v/runs.err"
 		bad=1
 	fi
 	if grep -q '^# lab: error' "$tap"; then
-		say "$v: the guest could not set up the tests:"
+		gate "$v: the guest could not set up the tests:"
 		grep '^# lab: error' "$tap"
 		bad=1
 	fi
@@ -257,7 +264,7 @@ for v in "$@"; do
 		for (x in calls) if (!(x in asked_node)) { printf "  fuzz: %s, a node the guest did not ask for\n", x; err = 1 }
 		exit err
 	}' "$tap" "$RES/$v/cases.tsv" >"$RES/$v/counts.err"; then
-		say "$v: the cases reported are not those asked for:"
+		gate "$v: the cases reported are not those asked for:"
 		head -n 40 "$RES/$v/counts.err"
 		bad=1
 	fi
@@ -287,7 +294,7 @@ for v in "$@"; do
 		}
 		exit err
 	}' "$RES/$v/expected-skips" "$RES/$v/cases.tsv" >"$RES/$v/skips.err"; then
-		say "$v: the skips are not the expected ones (scripts/expected-skips):"
+		gate "$v: the skips are not the expected ones (scripts/expected-skips):"
 		head -n 40 "$RES/$v/skips.err"
 		bad=1
 	fi
@@ -318,7 +325,7 @@ for v in "$@"; do
 		for (i = 0; i < m; i++) if (!hit[i] && index(asked, " cow ")) { printf "  no cow.c case is named %s\n", en[i]; err = 1 }
 		exit err
 	}' "$LAB_TOP/scripts/cow-expected" "$RES/$v/cases.tsv" >"$RES/$v/cow.err"; then
-		say "$v: cow.c's expected failures are not the listed ones:"
+		gate "$v: cow.c's expected failures are not the listed ones:"
 		head -n 40 "$RES/$v/cow.err"
 		bad=1
 	fi
@@ -331,28 +338,28 @@ for v in "$@"; do
 		say "$v: cow.c: $(cat "$RES/$v/cow.counts")"
 	else
 		rm -f "$RES/$v/cow.counts"
-		case " ${progs[*]} " in *" cow "*) say "$v: cow.c reported no case"; bad=1 ;; esac
+		case " ${progs[*]} " in *" cow "*) gate "$v: cow.c reported no case"; bad=1 ;; esac
 	fi
 	# Every pin of the whole run released: the counters balance.
 	pins=$(grep -m1 '^# lab: pins' "$tap" | tr -d '\r' || true)
 	read -r _ _ _ _ acq _ rel _ <<<"${pins:-x x x x ? x ?}"
 	if ! [[ $acq =~ ^[0-9]+$ && $rel =~ ^[0-9]+$ ]] || [ "$acq" != "$rel" ]; then
-		say "$v: pins do not balance: ${pins:-no pin counters reported}"
+		gate "$v: pins do not balance: ${pins:-no pin counters reported}"
 		bad=1
 	fi
 	# A taint without a line in dmesg is still a taint.
 	taint=$(sed -n 's/^# lab: tainted //p' "$tap" | tr -d '\r')
 	if [ "$taint" != 0 ]; then
-		say "$v: the kernel is tainted at the end of the run: ${taint:-not reported}"
+		gate "$v: the kernel is tainted at the end of the run: ${taint:-not reported}"
 		bad=1
 	fi
 	if [ -f "$dm" ] && grep -Eq "$dirty" "$dm"; then
-		say "$v: dmesg is dirty:"
+		gate "$v: dmesg is dirty:"
 		grep -E "$dirty" "$dm" | head -n 20
 		bad=1
 	fi
 	if grep -q $'\tFAIL\t' "$RES/$v/cases.tsv"; then
-		say "$v: failed cases:"
+		gate "$v: failed cases:"
 		awk -F'\t' '$2 == "FAIL" { print "  " $1 }' "$RES/$v/cases.tsv"
 		# the harness' own lines for them
 		grep -E '^# [A-Za-z_]+\.c:[0-9]+:' "$tap" | sort -u | head -n 40 || true
@@ -427,7 +434,7 @@ compliance() { # title KERNEL...
 	shift
 	out=$RES/compliance-$(echo "$*" | tr ' ' '-').md
 	if ! bash "$LAB_TOP/scripts/compliance.sh" "$@" >"$out"; then
-		say "v4l2-compliance ($title): the gate failed (see the problems column):"
+		gate "v4l2-compliance ($title): the gate failed (see the problems column):"
 		bad=1
 	fi
 	cat "$out"
@@ -480,7 +487,7 @@ if ran "patched$sfx" && ran "upstream$sfx"; then
 		printf "\n%d of %d cases agree, %d differ as recorded, %d not compared (physical layout), %d missing on one kernel\n", agree, n, recorded, unlike, missing
 		exit err
 	}' "$RES/patched$sfx/cases.tsv" "$RES/upstream$sfx/cases.tsv" >"$RES/upstream$sfx.md"; then
-		say "patched and upstream differ where the test records no difference, or agree where it does:"
+		gate "patched and upstream differ where the test records no difference, or agree where it does:"
 		bad=1
 	fi
 	cat "$RES/upstream$sfx.md"
@@ -563,7 +570,7 @@ if [ ${#cowk[@]} -gt 1 ]; then
 		printf "\n%d cases, %d differ as recorded, %d vary as recorded, %d wrongly\n", c, rec, nvar, bad
 		exit bad > 0
 	}' "$LAB_TOP/scripts/cow-expected" "${cowf[@]}" >"$RES/cow.md" 2>&1; then
-		say "cow.c: the kernels differ where scripts/cow-expected records nothing, or agree where it does:"
+		gate "cow.c: the kernels differ where scripts/cow-expected records nothing, or agree where it does:"
 		bad=1
 	fi
 	cat "$RES/cow.md"
@@ -582,7 +589,7 @@ if [ $# -gt 1 ] && ! awk -F'\t' -v n=$# '
 		}
 		exit err > 0
 	}' "${tsvs[@]}" >"$RES/userptr-cases.err"; then
-	say "media_userptr: the kernels do not all report the same cases:"
+	gate "media_userptr: the kernels do not all report the same cases:"
 	head -n 40 "$RES/userptr-cases.err"
 	bad=1
 fi
@@ -607,7 +614,7 @@ for v in "$@"; do
 		for (i = 0; i < m; i++) if (!hit[i]) { printf "  no case is named %s\n", en[i]; err = 1 }
 		exit err
 	}' "$LAB_TOP/scripts/cow-expected" "$RES/$v/cases.tsv" >"$RES/$v/cow-fixed.err"; then
-		say "$v: cow.c's cases that must fail without the mm patches (scripts/cow-expected) do not all pass here:"
+		gate "$v: cow.c's cases that must fail without the mm patches (scripts/cow-expected) do not all pass here:"
 		head -n 40 "$RES/$v/cow-fixed.err"
 		bad=1
 	fi
@@ -624,5 +631,9 @@ done
 sed -n '3,/^$/p' "$SUM"
 echo "summary: $SUM"
 [ "$kf$xf" = 00 ] || echo "not counted below: $kf failed as expected (scripts/cow-expected), $xf xfail (cow.c's own)"
+if [ ${#failed_gates[@]} != 0 ]; then
+	echo "the gates that failed (their details are above):"
+	printf '  %s\n' "${failed_gates[@]}"
+fi
 echo "$p passed, $f failed, $s skipped"
 [ "$bad" = 0 ] && [ "$f" = 0 ]
