@@ -204,11 +204,14 @@ boot_args() {
 
 # The kernel trees. "6.1": Debian's linux-source-6.1 (or KSRC), where the
 # series goes. "6.12": Debian's linux-source-6.12 (or KSRC_UPSTREAM), the
-# nearest tree to mainline here, for the "upstream" kernels.
+# nearest tree to mainline here, for the "upstream" kernel (with
+# patches/mainline) and the "stock" one (Debian's 6.12 as it is, plus the
+# selftest: what a CI that runs the kselftest on a distribution's kernel
+# meets).
 # variant_tree VARIANT: the tree a kernel variant is built from.
 variant_tree() {
 	case $1 in
-	upstream*) echo 6.12 ;;
+	upstream* | stock*) echo 6.12 ;;
 	*) echo 6.1 ;;
 	esac
 }
@@ -223,7 +226,7 @@ am_dir() {
 # tree_variants TREE: its kernels, the first one built first (the others
 # start from its objects).
 tree_variants() {
-	if [ "$1" = 6.1 ]; then echo "baseline mediaonly patched"; else echo upstream; fi
+	if [ "$1" = 6.1 ]; then echo "baseline mediaonly patched"; else echo "upstream stock"; fi
 }
 
 # AWK_GLOB: an awk function, glob(g), that turns a shell glob (only *
@@ -345,14 +348,15 @@ check_drift() {
 }
 
 # kernel_has KERNEL SUBJECT: whether a kernel has the patch of
-# patches/series with that subject: the baseline (with -debug or +BREAK)
-# has none, commit-N the first N, every other kernel all of them (the
-# upstream one has their mainline counterparts, patches/mainline).
+# patches/series with that subject: the baseline and the stock 6.12
+# kernel (with -debug or +BREAK) have none, commit-N the first N, every
+# other kernel all of them (the upstream one has their mainline
+# counterparts, patches/mainline).
 kernel_has() {
 	local k=${1%-debug}
 	k=${k%%+*}
 	case $k in
-	baseline) return 1 ;;
+	baseline | stock) return 1 ;;
 	commit-[0-9]*) series_subjects "${k#commit-}" | grep -qxF "$2" ;;
 	*) return 0 ;;
 	esac

@@ -140,7 +140,10 @@ for v in "$@"; do
 	# The serial port ends lines with CR LF.
 	{ sub(/\r$/, "") }
 	# The harness names a case on its "#  RUN" line; its "ok" line may not.
-	/^#  RUN / { cur = $3; seen_out = ""; seen_diff = ""; seen_layout = ""; next }
+	/^#  RUN / { cur = $3; seen_out = ""; seen_diff = ""; seen_layout = ""; seen_bug = ""; next }
+	# A failure the test puts down to a known bug says so, on a line of
+	# its own or in an assertion'"'"'s message: that is its reason.
+	/^# .*known bug/ { if (seen_bug == "") seen_bug = substr($0, 3) }
 	/^# outcome: / { o = substr($0, 12); seen_out = seen_out (seen_out == "" ? "" : ", ") o; next }
 	/^# difference: / { seen_diff = substr($0, 15); next }
 	/^# layout: / { seen_layout = substr($0, 11); next }
@@ -162,6 +165,7 @@ for v in "$@"; do
 		if (!(name in s)) order[n++] = name
 		rank["FAIL"] = 3; rank["PASS"] = 2; rank["XFAIL"] = 2; rank["SKIP"] = 1
 		if (st != "SKIP" && st != "XFAIL") reason = seen_out
+		if (st == "FAIL" && seen_bug != "") reason = seen_bug
 		# cow.c says what it found on its result line
 		if (reason == "" && name ~ /^cow\./ && st != "SKIP" && st != "XFAIL") { reason = $0; sub(/^(not )?ok [0-9]+ */, "", reason) }
 		# Of the skips, the one of a run that had the device tells why.
@@ -298,34 +302,38 @@ for v in "$@"; do
 		head -n 40 "$RES/$v/skips.err"
 		bad=1
 	fi
-	# cow.c's failures that scripts/cow-expected gives for this kernel
-	# become KFAIL: each such case must fail, for the reason the entry
-	# gives, and any other failure stays a failure.
+	# The failures that scripts/cow-expected (cow.c) and scripts/known-bugs
+	# (the kselftest) give for this kernel become KFAIL: each such case
+	# must fail, for the reason the entry gives, and any other failure
+	# stays a failure.
 	if ! awk -F'\t' -v OFS='\t' -v kernel="$k" -v out="$RES/$v/cases.new" -v arch="$LAB_ARCH" -v asked=" ${progs[*]} " '
 	BEGIN { m = 0 }
 	'"$AWK_GLOB"'
 	'"$AWK_ARCH"'
-	FILENAME ~ /cow-expected$/ {
+	FILENAME ~ /(cow-expected|known-bugs)$/ {
 		if ($0 ~ /^#/ || $1 != "fail") next
-		if (NF < 5) { printf "  scripts/cow-expected: a fail entry without its reason: %s\n", $0; err = 1; next }
+		f = FILENAME; sub(/.*\//, "scripts/", f)
+		if (NF < 5) { printf "  %s: a fail entry without its reason: %s\n", f, $0; err = 1; next }
 		if (("," arch_field($2) ",") !~ ("," kernel ",")) next
-		ec[m] = glob($3); er[m] = glob($4); en[m] = $3; ew[m] = $4; m++; next
+		ec[m] = glob($3); er[m] = glob($4); en[m] = $3; ew[m] = $4; ef[m] = f
+		# the program whose cases the entry names
+		ep[m] = f ~ /cow-expected$/ ? "cow" : "userptr"; m++; next
 	}
 	{
 		for (i = 0; i < m; i++) if ($1 ~ ec[i]) break
 		if (i < m) {
 			hit[i]++
 			if ($2 == "FAIL" && $3 ~ er[i]) $2 = "KFAIL"
-			else if ($2 == "FAIL") { printf "  failed for another reason than scripts/cow-expected gives (%s): %s: %s\n", ew[i], $1, $3; err = 1 }
-			else { printf "  should have failed (scripts/cow-expected): %s: %s %s\n", $1, $2, $3; err = 1 }
+			else if ($2 == "FAIL") { printf "  failed for another reason than %s gives (%s): %s: %s\n", ef[i], ew[i], $1, $3; err = 1 }
+			else { printf "  should have failed (%s): %s: %s %s\n", ef[i], $1, $2, $3; err = 1 }
 		}
 		print > out
 	}
 	END {
-		for (i = 0; i < m; i++) if (!hit[i] && index(asked, " cow ")) { printf "  no cow.c case is named %s\n", en[i]; err = 1 }
+		for (i = 0; i < m; i++) if (!hit[i] && index(asked, " " ep[i] " ")) { printf "  no case is named %s (%s)\n", en[i], ef[i]; err = 1 }
 		exit err
-	}' "$LAB_TOP/scripts/cow-expected" "$RES/$v/cases.tsv" >"$RES/$v/cow.err"; then
-		gate "$v: cow.c's expected failures are not the listed ones:"
+	}' "$LAB_TOP/scripts/cow-expected" "$LAB_TOP/scripts/known-bugs" "$RES/$v/cases.tsv" >"$RES/$v/cow.err"; then
+		gate "$v: the expected failures (scripts/cow-expected, scripts/known-bugs) are not the listed ones:"
 		head -n 40 "$RES/$v/cow.err"
 		bad=1
 	fi
@@ -414,6 +422,8 @@ for v in "$@"; do tsvs+=("$RES/$v/cases.tsv"); done
 			"$(grep -c $'\tFAIL\t' "$f" || true)" "$(grep -c $'\tSKIP\t' "$f" || true)"
 		grep -m1 '^# lab: pins' "$RES/$v/results.tap" | sed 's/^# lab: pins /  - pins over the whole run: /' || true
 		awk -F'\t' '$2 == "SKIP" { c[$3]++ } END { for (k in c) printf "  - skipped %d: %s\n", c[k], k }' "$f" | sort
+		awk -F'\t' '$2 == "KFAIL" && $1 ~ /^userptr\./ { c[$3]++ }
+		END { for (k in c) printf "  - failed as expected (scripts/known-bugs) %d: %s\n", c[k], k }' "$f" | sort
 		[ ! -f "$RES/$v/cow.counts" ] || echo "  - cow.c: $(cat "$RES/$v/cow.counts")"
 	done
 	echo
@@ -594,27 +604,33 @@ if [ $# -gt 1 ] && ! awk -F'\t' -v n=$# '
 	bad=1
 fi
 
-# cow.c's cases that scripts/cow-expected lists as failing without the mm
-# patches must be there, and pass, with them: on the patched kernel and
-# on the upstream one.
+# The cases that scripts/cow-expected lists as failing without the mm
+# patches, and those that scripts/known-bugs lists as failing without our
+# fixes, must be there, and pass, with them: on the patched kernel and on
+# the upstream one (each file where its program ran).
 for v in "$@"; do
 	k=${v%-debug}
 	case ${k%%+*} in patched | upstream) ;; *) continue ;; esac
-	[ -f "$RES/$v/cow.counts" ] || continue
-	if ! awk -F'\t' -v arch="$LAB_ARCH" '
+	ran=" "
+	[ ! -f "$RES/$v/cow.counts" ] || ran="$ran cow "
+	! grep -q '^userptr\.' "$RES/$v/cases.tsv" || ran="$ran userptr "
+	if ! awk -F'\t' -v arch="$LAB_ARCH" -v ran="$ran" '
 	'"$AWK_GLOB"'
 	'"$AWK_ARCH"'
 	BEGIN { m = 0 }
-	FILENAME ~ /cow-expected$/ {
+	FILENAME ~ /(cow-expected|known-bugs)$/ {
 		if ($0 ~ /^#/ || $1 != "fail" || arch_field($2) == "") next
-		ec[m] = glob($3); en[m] = $3; m++; next
+		p = FILENAME ~ /cow-expected$/ ? "cow" : "userptr"
+		if (!index(ran, " " p " ")) next
+		f = FILENAME; sub(/.*\//, "scripts/", f)
+		ec[m] = glob($3); en[m] = $3; ef[m] = f; m++; next
 	}
-	$1 ~ /^cow\./ { for (i = 0; i < m; i++) if ($1 ~ ec[i]) { hit[i]++; if ($2 != "PASS") { printf "  %s: %s %s\n", $1, $2, $3; err = 1 } } }
+	{ for (i = 0; i < m; i++) if ($1 ~ ec[i]) { hit[i]++; if ($2 != "PASS") { printf "  %s: %s %s\n", $1, $2, $3; err = 1 } } }
 	END {
-		for (i = 0; i < m; i++) if (!hit[i]) { printf "  no case is named %s\n", en[i]; err = 1 }
+		for (i = 0; i < m; i++) if (!hit[i]) { printf "  no case is named %s (%s)\n", en[i], ef[i]; err = 1 }
 		exit err
-	}' "$LAB_TOP/scripts/cow-expected" "$RES/$v/cases.tsv" >"$RES/$v/cow-fixed.err"; then
-		gate "$v: cow.c's cases that must fail without the mm patches (scripts/cow-expected) do not all pass here:"
+	}' "$LAB_TOP/scripts/cow-expected" "$LAB_TOP/scripts/known-bugs" "$RES/$v/cases.tsv" >"$RES/$v/cow-fixed.err"; then
+		gate "$v: the cases that fail without our fixes (scripts/cow-expected, scripts/known-bugs) do not all pass here:"
 		head -n 40 "$RES/$v/cow-fixed.err"
 		bad=1
 	fi
@@ -630,7 +646,7 @@ for v in "$@"; do
 done
 sed -n '3,/^$/p' "$SUM"
 echo "summary: $SUM"
-[ "$kf$xf" = 00 ] || echo "not counted below: $kf failed as expected (scripts/cow-expected), $xf xfail (cow.c's own)"
+[ "$kf$xf" = 00 ] || echo "not counted below: $kf failed as expected (scripts/cow-expected, scripts/known-bugs), $xf xfail (cow.c's own)"
 if [ ${#failed_gates[@]} != 0 ]; then
 	echo "the gates that failed (their details are above):"
 	printf '  %s\n' "${failed_gates[@]}"

@@ -8,6 +8,7 @@
 #   commit-N   its first N patches (make bisect, scripts/bisect.sh)
 # On 6.12 (build/linux-6.12):
 #   upstream   what mainline still needs, from patches/mainline/series
+#   stock      the selftest only: Debian's 6.12 as a CI finds it
 #   K+NAME     kernel K with scripts/breaks/NAME.patch on top: a check
 #              broken on purpose, to see a test fail (LAB_BREAK=NAME)
 #   K+proposed kernel K with patches/proposed/*.patch on top: what is
@@ -52,7 +53,7 @@ variant_patches() {
 	commit-[0-9]*) variant_patches patched | sed -n "1,${1#commit-}p"
 		return 0 ;;
 	esac
-	[ "$1" != baseline ] || return 0
+	case $1 in baseline | stock) return 0 ;; esac
 	local dir=$LAB_TOP/patches
 	[ "$1" != upstream ] || dir=$LAB_TOP/patches/mainline
 	while read -r p; do
