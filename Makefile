@@ -31,6 +31,9 @@
 #   make report-to-fail  break a copy of the results of make check, each
 #                 way, and check that the report fails and says why
 #                 (seconds: no build, no boot; build/report-to-fail/)
+#   make lint     shellcheck, then checkpatch --strict on patches/,
+#                 proposed/ and lab/ (checkpatch needs the kernel trees of
+#                 make check: without them it is skipped, saying so)
 #   make deps     install the Debian packages the lab needs
 #   make clean    remove build/ (the ccache stays in ~/.cache/ccache)
 #
@@ -79,14 +82,7 @@ deps:
 	@bash scripts/deps.sh
 
 lint:
-	shellcheck scripts/*.sh scripts/guest/init .ci/run
-	@# The newest checkpatch the lab has (6.12's), run in the 6.1 tree. The
-	@# lab's tree has no history, so commit ids cannot be looked up. (Given
-	@# a path git tracks, checkpatch would check the .patch file itself as
-	@# source, hence ../../patches.) patches/mainline: make series.
-	cd build/linux && perl ../linux-6.12/scripts/checkpatch.pl --strict --terse \
-		--ignore UNKNOWN_COMMIT_ID ../../patches/*.patch ../../patches/proposed/*.patch \
-		../../patches/lab/*.patch
+	@bash scripts/lint.sh
 
 clean:
 	rm -rf build
