@@ -147,13 +147,16 @@ fi
 grep -q io_uring_queue_init "$COW" ||
 	die "$COW has no io_uring (liburing-dev missing when it was built?)"
 
-# The lab's own guest programs (lab-exit, stress, fuzz, bench, rolongterm): the ones
-# git tracks, so that a file being written is not picked up.
+# The lab's own guest programs (lab-exit, stress, fuzz, bench, rolongterm,
+# pmdrace): the ones git tracks, so that a file being written is not
+# picked up. All go to /bin; /init runs some, the others (pmdrace) are for
+# scripts/try.sh. -pthread for pmdrace's threads (glibc 2.34+ needs no
+# libpthread, but the flag is what a threaded program is built with).
 mapfile -t PROGS < <(git -C "$LAB_TOP" ls-files 'scripts/guest/*.c' | sed "s|^|$LAB_TOP/|")
 for c in "${PROGS[@]}"; do
 	b=$ST/$(basename "$c" .c)
 	[ -x "$b" ] && [ "$b" -nt "$c" ] && [ "$b" -nt "$LAB_TOP/scripts/guest/guest.h" ] && continue
-	run_logged "$LOGS/guest-programs.log" "$GUEST_CC" -O2 -Wall -Wextra -static -o "$b" "$c"
+	run_logged "$LOGS/guest-programs.log" "$GUEST_CC" -O2 -Wall -Wextra -static -pthread -o "$b" "$c"
 done
 
 rm -rf "$ROOT"
