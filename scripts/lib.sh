@@ -180,6 +180,16 @@ AWK_ARCH='function arch_field(f,   a) { if (match(f, /^(x86_64|arm64):/)) { a = 
 # configuration (empty for the default); boot_mem V, boot_args V: the
 # guest's memory and the kernel arguments it adds.
 BOOT_CONFS="mem6g swiotlb"
+
+# The guest's CPUs. "-smp 2" alone makes one socket of two cores, and the
+# x86 guest, which has no ACPI (scripts/lab.config), finds its CPUs in
+# SeaBIOS's MP table, which lists one CPU a socket: the kernel brought up
+# one CPU, and every guest until this ran on one. Two sockets list both.
+# The guest reports its CPUs ("# lab: cpus"), and report.sh holds them to
+# GUEST_CPUS.
+GUEST_CPUS=2
+# shellcheck disable=SC2034 # (boot.sh, try.sh)
+QEMU_SMP="$GUEST_CPUS,sockets=$GUEST_CPUS"
 boot_kernel() {
 	echo "${1%%@*}"
 }

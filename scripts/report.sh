@@ -118,6 +118,12 @@ for v in "$@"; do
 	[ "$asked_compliance" != 1 ] || compl="$compl $v "
 	[ "$asked_compliance" = 1 ] || off+=(v4l2-compliance)
 	[ ${#off[@]} = 0 ] || say "$v: not asked to run (the guest's switches): ${off[*]}"
+	# The guest ran on the CPUs QEMU was given (scripts/lib.sh QEMU_SMP).
+	cpus=$(sed -n 's/^# lab: cpus //p' "$tap" | tr -d '\r')
+	if [ "$cpus" != "$GUEST_CPUS" ]; then
+		gate "$v: the guest ran on ${cpus:-an unreported number of} CPUs, not the $GUEST_CPUS QEMU was given"
+		bad=1
+	fi
 	# The watchdogs whose words the dmesg gate looks for were armed
 	# (scripts/lab.config; the guest records them).
 	wd=$(sed -n 's/^# lab: watchdogs //p' "$tap" | tr -d '\r')

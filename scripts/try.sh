@@ -23,7 +23,7 @@ cp -a "$dir/." "$OUT/root/try/"
 cat "$OBJ/initramfs.cpio.gz" "$OUT/try.cpio.gz" >"$OUT/initramfs.cpio.gz"
 set +e
 timeout "${QEMU_TIMEOUT:-600}" qemu-system-x86_64 -accel tcg -cpu max -nodefaults \
-	-no-reboot -display none -m 2G -smp 2 \
+	-no-reboot -display none -m 2G -smp "$QEMU_SMP" \
 	-kernel "$OBJ/bzImage" -initrd "$OUT/initramfs.cpio.gz" \
 	-append "console=ttyS0 panic=-1 loglevel=4 $(guest_clock) lab.mode=try lab.alloc=${TRY_ALLOC:-0}" \
 	-serial "file:$OUT/console.log" -serial "file:$OUT/out.log" \
