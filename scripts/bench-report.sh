@@ -4,11 +4,18 @@
 # Each FILE is the CSV of one guest run; several runs of a kernel (run
 # interleaved with the other kernel's) are combined row by row: the median
 # of their medians, the min of their mins, the max of their maxes, the sum
-# of their repetitions and the largest anon_kb.
+# of their repetitions, the largest anon_kb, and the spread of the runs'
+# medians (max - min, over their median): how far a round moves the
+# figure. BENCH_CLOCK (icount or wall, scripts/bench.sh) says what the
+# guest's clock counted; BENCH_OTHER names the results.csv of the other
+# clock, whose ratios the report sets beside these.
 # Writes OUTDIR/results.csv (the rows with a "kernel" column first),
 # OUTDIR/results.md (tables, ratios and the targets, met or not) and
 # OUTDIR/bench.png (gnuplot). Targets are reported, not asserted: the exit
-# status is 0 whether they are met or not.
+# status is 0 whether they are met or not. Each is decided on the ratio
+# and the round spreads of its two rows: met or not met where the ratio
+# is further from the bar than the spreads reach, "undecided", which
+# counts as not met, where they reach across it.
 # "baseline" and "patched" are the roles: the kernel without the change
 # and the kernel with it. BENCH_NAMES="A B" names the two kernels in the
 # title (default "baseline patched"); BENCH_TARGETS=series (default: what
@@ -21,6 +28,8 @@ x86_only "scripts/bench-report.sh"
 out=$1
 shift
 mkdir -p "$out"
+CLOCK=${BENCH_CLOCK:-wall}
+case $CLOCK in icount | wall) ;; *) die "BENCH_CLOCK=$CLOCK: icount or wall" ;; esac
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
@@ -115,7 +124,7 @@ END {
 		for (j = i; j > 0 && before(rows[j], rows[j - 1]); j--) {
 			t = rows[j]; rows[j] = rows[j - 1]; rows[j - 1] = t
 		}
-	print "kernel,case,label,size_bytes,unit,median,min,max,reps,anon_kb"
+	print "kernel,case,label,size_bytes,unit,median,min,max,reps,anon_kb,round_spread,clock"
 	for (r = 0; r < nrows; r++)
 		for (kk = 0; kk < 2; kk++) {
 			k = kk ? "patched" : "baseline"
@@ -129,10 +138,11 @@ END {
 				}
 			md = m % 2 ? v[int(m / 2)] : (v[m / 2 - 1] + v[m / 2]) / 2
 			split(rows[r], p, SUBSEP)
-			printf "%s,%s,%s,%s,%s,%.3f,%s,%s,%d,%s\n", k, p[1], p[2], p[3], p[4],
-			       md, mn[key], mx[key], reps[key], anon[key]
+			printf "%s,%s,%s,%s,%s,%.3f,%s,%s,%d,%s,%.4f,%s\n", k, p[1], p[2], p[3], p[4],
+			       md, mn[key], mx[key], reps[key], anon[key],
+			       (md > 0 ? (v[m - 1] - v[0]) / md : 0), clock
 		}
-}' "$tmp/rows" >"$out/results.csv"
+}' clock="$CLOCK" "$tmp/rows" >"$out/results.csv"
 
 # ---- results.md ----
 
@@ -158,6 +168,15 @@ faults() {
 	done | LC_ALL=C sort
 }
 read -r NAME_B NAME_P <<<"${BENCH_NAMES:-baseline patched}"
+# The other clock's ratios, "case,label,size ratio spread" a line (its
+# spread: the two rows' round spreads added; 0 where that file has none).
+other_ratios() {
+	[ -n "${BENCH_OTHER:-}" ] && [ -s "$BENCH_OTHER" ] || return 0
+	awk -F, 'NR == 1 { next }
+	{ row = $2 "," $3 "," $4; m[$1, row] = $6; sp[$1, row] = NF >= 11 ? $11 : 0; rows[row] = 1 }
+	END { for (r in rows) if ((("baseline", r) in m) && (("patched", r) in m) && m["baseline", r] > 0)
+		printf "%s %.4f %.4f\n", r, m["patched", r] / m["baseline", r], sp["baseline", r] + sp["patched", r] }' "$BENCH_OTHER"
+}
 TARGETS=${BENCH_TARGETS:-series}
 case $TARGETS in series | proposed) ;; *) die "BENCH_TARGETS=$TARGETS: series or proposed" ;; esac
 
@@ -166,7 +185,8 @@ case $TARGETS in series | proposed) ;; *) die "BENCH_TARGETS=$TARGETS: series or
 # repetitions are the mins.
 awk -F, -v acc_b="$(accel baseline)" -v acc_p="$(accel patched)" \
 	-v runs_b="$(runs baseline)" -v runs_p="$(runs patched)" \
-	-v name_b="$NAME_B" -v name_p="$NAME_P" -v targets="$TARGETS" -v faults="$(faults)" '
+	-v name_b="$NAME_B" -v name_p="$NAME_P" -v targets="$TARGETS" -v faults="$(faults)" \
+	-v clock="$CLOCK" -v other="$(other_ratios)" -v other_file="${BENCH_OTHER:-}" '
 function human(s) {
 	if (s % 1048576 == 0) return s / 1048576 " MiB"
 	if (s % 1024 == 0) return s / 1024 " KiB"
@@ -202,6 +222,26 @@ function overlap(ka, ca, la, sa, kb, cb, lb, sb) {
 	       MN[kb, cb, lb, sb] + 0 <= MX[ka, ca, la, sa] + 0
 }
 function verdict(ok) { return ok ? "**met**" : "**not met**" }
+# the reach of a ratio of two rows: their round spreads added
+function reach(ka, ca, la, sa, kb, cb, lb, sb) { return SP[ka, ca, la, sa] + SP[kb, cb, lb, sb] }
+# decide RATIO OP BAR REACH: the bar met or not where the ratio, moved by
+# its reach either way, stays on one side of it; else undecided, which
+# is not met (op: le, lt, ge, gt: ratio <=, <, >=, > bar)
+function decide(r, op, t, u,    lo, hi, ok, nok, gap) {
+	lo = r * (1 - u); hi = r * (1 + u)
+	if (op == "le") { ok = hi <= t; nok = lo > t }
+	else if (op == "lt") { ok = hi < t; nok = lo >= t }
+	else if (op == "ge") { ok = lo >= t; nok = hi < t }
+	else { ok = lo > t; nok = hi <= t }
+	if (ok) return "**met**"
+	if (nok) return "**not met**"
+	undecided++
+	gap = r - t
+	if (gap < 0) gap = -gap
+	return sprintf("**undecided, so not met**: the rounds spread %.2f%%, wider than the %.2f%% from %.3f to %s", \
+	               u * 100, gap / t * 100, r, t)
+}
+function pct(x) { return sprintf("%.2f%%", x * 100) }
 # patches/proposed/ on 6.12: the first pin of a page takes one fault, not
 # two, and costs less; nothing else moves.
 function targets_proposed(    i, m, f, p, c, l, s, r, fb, fp) {
@@ -220,7 +260,7 @@ function targets_proposed(    i, m, f, p, c, l, s, r, fb, fp) {
 		       verdict(fp != "" && fp !~ /,/ && f[1] == f[2])
 		r = ratio("patched", c, l, s, "baseline", c, l, s)
 		printf "- case 5, %s: time %s (< 1): %s; spread %s; best reps %s\n", l, fr(r), \
-		       r == "" ? "**not met** (missing on a kernel)" : verdict(r < 1), \
+		       r == "" ? "**not met** (missing on a kernel)" : decide(r, "lt", 1, reach("patched", c, l, s, "baseline", c, l, s)), \
 		       overlap("patched", c, l, s, "baseline", c, l, s) ? "overlaps" : "apart", \
 		       fr(ratio_best("patched", c, l, s, "baseline", c, l, s))
 	}
@@ -233,7 +273,8 @@ function targets_proposed(    i, m, f, p, c, l, s, r, fb, fp) {
 			printf "  - %s %s %s: **not met** (missing on a kernel)\n", c, l, human(s)
 			continue
 		}
-		printf "  - %s %s %s: %.3f: %s; spread %s; best reps %s\n", c, l, human(s), r, verdict(r <= 1.03), \
+		printf "  - %s %s %s: %.3f: %s; spread %s; best reps %s\n", c, l, human(s), r, \
+		       decide(r, "le", 1.03, reach("patched", c, l, s, "baseline", c, l, s)), \
 		       overlap("patched", c, l, s, "baseline", c, l, s) ? "overlaps" : "apart", \
 		       fr(ratio_best("patched", c, l, s, "baseline", c, l, s))
 	}
@@ -242,7 +283,7 @@ NR == 1 { next }
 {
 	k = $1; c = $2; l = $3; s = $4
 	M[k, c, l, s] = $6; MN[k, c, l, s] = $7; MX[k, c, l, s] = $8
-	R[k, c, l, s] = $9; A[k, c, l, s] = $10; U[c] = $5
+	R[k, c, l, s] = $9; A[k, c, l, s] = $10; U[c] = $5; SP[k, c, l, s] = $11 + 0
 	row = c SUBSEP l SUBSEP s
 	if (!(row in seen)) { seen[row] = 1; rows[n++] = row }
 	if (c == "zc_output") {
@@ -258,6 +299,11 @@ END {
 		printf "Columns: \"baseline\" is %s, \"patched\" is %s.\n", name_b, name_p
 	printf "accel: baseline %s, patched %s; runs: baseline %s, patched %s.\n", \
 	       acc_b, acc_p, runs_b, runs_p
+	if (clock == "icount")
+		print "Clock: icount (QEMU -icount shift=0,sleep=off): guest time is the guest'\''s instruction count, 1 ns an instruction; what the host does does not move it."
+	else
+		print "Clock: wall (plain TCG): guest time is the host'\''s, and the host'\''s load moves it."
+	print "Spread: how far the runs'\'' medians of a row lie apart (max - min, over their median)."
 	print "Values: median [min-max] over the repetitions of all runs (median of the"
 	print "runs'\'' medians, min of their mins, max of their maxes). Every value is a"
 	print "cost (lower is better), so that a ratio above 1 means slower; \"best"
@@ -268,16 +314,18 @@ END {
 	print "(userptr_ioctls, mmap_ioctls), each the median over a repetition'\''s"
 	print "frames. What each case measures is in the header of scripts/guest/bench.c."
 	print ""
-	print "| case | label | size | unit | baseline | patched | patched/baseline | same, best reps | anon kB (b/p) |"
-	print "|---|---|---|---|---|---|---|---|---|"
+	print "| case | label | size | unit | baseline | patched | patched/baseline | same, best reps | spread b/p | anon kB (b/p) |"
+	print "|---|---|---|---|---|---|---|---|---|---|"
 	for (i = 0; i < n; i++) {
 		split(rows[i], p, SUBSEP); c = p[1]; l = p[2]; s = p[3]
 		r = ratio("patched", c, l, s, "baseline", c, l, s)
 		ab = !has("baseline", c, l, s) ? "-" : A["baseline", c, l, s] < 0 ? "n/a" : A["baseline", c, l, s]
 		ap = !has("patched", c, l, s) ? "-" : A["patched", c, l, s] < 0 ? "n/a" : A["patched", c, l, s]
-		printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s/%s |\n", c, l, human(s), U[c], \
+		printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s/%s | %s/%s |\n", c, l, human(s), U[c], \
 		       cell("baseline", c, l, s), cell("patched", c, l, s), fr(r), \
-		       fr(ratio_best("patched", c, l, s, "baseline", c, l, s)), ab, ap
+		       fr(ratio_best("patched", c, l, s, "baseline", c, l, s)), \
+		       has("baseline", c, l, s) ? pct(SP["baseline", c, l, s]) : "-", \
+		       has("patched", c, l, s) ? pct(SP["patched", c, l, s]) : "-", ab, ap
 	}
 
 	print ""
@@ -321,17 +369,48 @@ END {
 		printf "| %s | %s / %s | %s | %s |\n", p[1], p[2], p[3], \
 		       rb == "" ? "-" : sprintf("%.3f", rb), rp == "" ? "-" : sprintf("%.3f", rp)
 		UM[pairs[i]] = rp
+		UMR[pairs[i]] = reach("patched", p[1], p[2], s, "patched", p[1], p[3], s)
+	}
+
+	if (other != "") {
+		no = split(other, ol, "\n")
+		for (i = 1; i <= no; i++) { split(ol[i], q, " "); OR[q[1]] = q[2]; OU[q[1]] = q[3] }
+		print ""
+		printf "## Both clocks (the other: %s)\n", other_file
+		print ""
+		print "patched/baseline in each clock, with its reach (the two rows'\'' spreads"
+		print "added); \"differ\" where the two ranges do not meet: what one clock"
+		print "counts and the other does not (instructions against caches, TLB misses,"
+		print "memory bandwidth and the host'\''s load) moves that row."
+		print ""
+		printf "| case | label | size | %s | %s | |\n", clock, clock == "icount" ? "wall" : "icount"
+		print "|---|---|---|---|---|---|"
+		for (i = 0; i < n; i++) {
+			split(rows[i], p, SUBSEP); c = p[1]; l = p[2]; s = p[3]
+			r = ratio("patched", c, l, s, "baseline", c, l, s)
+			key = c "," l "," s
+			if (r == "" || !(key in OR)) continue
+			u = reach("patched", c, l, s, "baseline", c, l, s)
+			r2 = OR[key]; u2 = OU[key]
+			d = (r * (1 + u) < r2 * (1 - u2) || r2 * (1 + u2) < r * (1 - u)) ? "differ" : ""
+			printf "| %s | %s | %s | %.3f (±%s) | %.3f (±%s) | %s |\n", c, l, human(s), r, pct(u), r2, pct(u2), d
+			ndiff += d != ""
+		}
+		printf "\n%d rows differ between the clocks.\n", ndiff
 	}
 
 	print ""
 	print "## Targets"
 	print ""
-	print "Reported, not asserted. \"Spread\" tells whether the two rows'\'' [min-max]"
-	print "ranges overlap, that is whether the difference is within the run-to-run"
-	print "spread of this machine."
+	print "Reported, not asserted. Each bar is decided on its ratio and reach (the"
+	print "round spreads of its two rows added): met or not met where the ratio,"
+	print "moved by its reach either way, stays on one side of the bar; otherwise"
+	print "undecided, which is not met. \"Spread\" after it tells whether the rows'\''"
+	print "[min-max] ranges over all repetitions overlap."
 	print ""
 	if (targets == "proposed") {
 		targets_proposed()
+		printf "\n%d bars undecided (%s clock)\n", undecided, clock
 		exit
 	}
 	s = 4194304
@@ -344,13 +423,15 @@ END {
 		}
 		r = ratio("baseline", "zc_output", cp, s, "patched", "zc_output", d, s)
 		a = A["patched", "zc_output", d, s]
-		printf "- case 1, %s, 4 MiB: patched direct %.2fx faster than baseline copy (>= 3), anon %s kB (0): %s", \
-		       sr, r, a, verdict(r >= 3 && a + 0 == 0)
+		printf "- case 1, %s, 4 MiB: patched direct %.2fx faster than baseline copy (>= 3), anon %s kB (0): %s\n", \
+		       sr, r, a, a + 0 != 0 ? "**not met** (anonymous memory)" : \
+		       decide(r, "ge", 3, reach("baseline", "zc_output", cp, s, "patched", "zc_output", d, s))
 		if (has("baseline", "zc_output", sr ":copy_pool", s)) {
 			r2 = ratio("baseline", "zc_output", sr ":copy_pool", s, "patched", "zc_output", d, s)
-			printf "; against the baseline'\''s reused-buffer copy: %.2fx", r2
-		}
-		printf "\n"
+			printf "- case 1, %s, 4 MiB: patched direct %.2fx faster than the baseline'\''s copy into one reused buffer (> 1): %s\n", \
+			       sr, r2, decide(r2, "gt", 1, reach("baseline", "zc_output", sr ":copy_pool", s, "patched", "zc_output", d, s))
+		} else
+			printf "- case 1, %s, 4 MiB: against a copy into one reused buffer: **not met** (no %s:copy_pool row on the baseline)\n", sr, sr
 	}
 	for (i = 0; i < n; i++) {
 		split(rows[i], p, SUBSEP); c = p[1]; l = p[2]; s = p[3]
@@ -361,13 +442,14 @@ END {
 			continue
 		}
 		printf "- case 5, %s: patched/baseline %.3f (<= 1.10): %s; spread %s; best reps %s\n", l, r, \
-		       verdict(r <= 1.10), overlap("patched", c, l, s, "baseline", c, l, s) ? "overlaps" : "apart", \
+		       decide(r, "le", 1.10, reach("patched", c, l, s, "baseline", c, l, s)), \
+		       overlap("patched", c, l, s, "baseline", c, l, s) ? "overlaps" : "apart", \
 		       fr(ratio_best("patched", c, l, s, "baseline", c, l, s))
 	}
 	r = UM["stream_cpu:userptr:mmap"]; r2 = UM["stream_cpu:userptr_ioctls:mmap_ioctls"]
 	printf "- case 3: patched USERPTR/MMAP, CPU time per frame %s (<= 1.10): %s; time in QBUF and DQBUF %s (reported)\n", \
 	       r == "" ? "-" : sprintf("%.3f", r), \
-	       r == "" ? "**not met** (missing)" : verdict(r <= 1.10), r2 == "" ? "-" : sprintf("%.3f", r2)
+	       r == "" ? "**not met** (missing)" : decide(r, "le", 1.10, UMR["stream_cpu:userptr:mmap"]), r2 == "" ? "-" : sprintf("%.3f", r2)
 	print "- patched/baseline <= 1.03 on the rows the series must not change (cases 2, 3, 4, MMAP included):"
 	for (i = 0; i < n; i++) {
 		split(rows[i], p, SUBSEP); c = p[1]; l = p[2]; s = p[3]
@@ -377,10 +459,12 @@ END {
 			printf "  - %s %s: **not met** (missing on a kernel)\n", c, l
 			continue
 		}
-		printf "  - %s %s: %.3f: %s; spread %s; best reps %s\n", c, l, r, verdict(r <= 1.03), \
+		printf "  - %s %s: %.3f: %s; spread %s; best reps %s\n", c, l, r, \
+		       decide(r, "le", 1.03, reach("patched", c, l, s, "baseline", c, l, s)), \
 		       overlap("patched", c, l, s, "baseline", c, l, s) ? "overlaps" : "apart", \
 		       fr(ratio_best("patched", c, l, s, "baseline", c, l, s))
 	}
+	printf "\n%d bars undecided (%s clock)\n", undecided, clock
 }' "$out/results.csv" >"$out/results.md"
 
 {

@@ -9,6 +9,12 @@
 # BENCH_KERNELS="A B" compares two other kernels of one tree, A without a
 # change and B with it, into build/bench-B/: "upstream upstream+proposed"
 # measures patches/proposed/ on 6.12 (BENCH_TARGETS=proposed, set then).
+# BENCH_CLOCK: what the guest's clock counts. icount (the default): QEMU
+# runs the guest with "-icount shift=0,sleep=off", one nanosecond of guest
+# time per instruction, so that a figure is the guest's instructions and
+# the host's load does not move it; wall: plain TCG, guest time as the
+# host's, into build/bench-wall/ (and build/bench-B-wall/). Where the
+# other clock's results exist, the report sets both side by side.
 # Timing lives here and only here: make check asserts no speed.
 . "$(dirname "$0")/lib.sh"
 x86_only "make bench"
@@ -26,6 +32,15 @@ if [ "$KA $KB" != "baseline patched" ]; then
 fi
 export BENCH_NAMES="$KA $KB"
 ROUNDS=${BENCH_ROUNDS:-3}
+export BENCH_CLOCK=${BENCH_CLOCK:-icount}
+case $BENCH_CLOCK in
+icount)
+	[ "${LAB_ACCEL:-tcg}" = tcg ] || die "BENCH_CLOCK=icount: QEMU counts instructions under TCG only (LAB_ACCEL=$LAB_ACCEL)"
+	# (single-threaded TCG: the vCPUs take turns)
+	export QEMU_EXTRA="${QEMU_EXTRA:-} -icount shift=0,sleep=off" ;;
+wall) OUT=$OUT-wall ;;
+*) die "BENCH_CLOCK=$BENCH_CLOCK: icount or wall" ;;
+esac
 
 phase deps bash "$LAB_TOP/scripts/deps.sh"
 phase source bash "$LAB_TOP/scripts/source.sh" "$T"
@@ -70,5 +85,9 @@ for v in "$KA" "$KB"; do
 	[ "$v" = "$KA" ] || role=patched
 	args+=("$role:${files%,}")
 done
+# the other clock's results, if a run left them
+other=${OUT%-wall}
+[ "$BENCH_CLOCK" = wall ] || other=$OUT-wall
+[ ! -s "$other/results.csv" ] || export BENCH_OTHER=$other/results.csv
 phase report bash "$LAB_TOP/scripts/bench-report.sh" "$OUT" "${args[@]}"
 cat "$OUT/results.md"
