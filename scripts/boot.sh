@@ -53,7 +53,7 @@ mkdir -p "$RES"
 # Results stay valid while the kernel, the initramfs (tests included) and
 # the options are the same: a warm run does not boot again. RETEST=1 does.
 key=$( (sha256sum "$OBJ/$KIMAGE" "$OBJ/initramfs.cpio.gz" | cut -d' ' -f1
-	echo "$cmdline ${QEMU_EXTRA:-}$keyextra mem=$mem smp=$QEMU_SMP") | sha256sum | cut -c1-16)
+	echo "$cmdline ${QEMU_EXTRA:-}$keyextra mem=$mem smp=$GUEST_CPUS") | sha256sum | cut -c1-16)
 if [ "${RETEST:-0}" = 0 ] && [ "$(cat "$RES/key" 2>/dev/null)" = "$key" ]; then
 	say "$v: results up to date (same kernel, initramfs and options; RETEST=1 boots again)"
 	exit 0
@@ -67,7 +67,7 @@ qemu() {
 	fi
 	# shellcheck disable=SC2086
 	timeout "$QEMU_TIMEOUT" qemu-system-x86_64 "$@" -nodefaults -no-reboot \
-		-display none -m "$mem" -smp "$QEMU_SMP" \
+		-display none -m "$mem" -smp "$(qemu_smp "$GUEST_CPUS")" \
 		-kernel "$OBJ/bzImage" -initrd "$OBJ/initramfs.cpio.gz" \
 		-append "$cmdline" \
 		-serial "file:$RES/console.log" -serial "file:$RES/results.tap" \
@@ -90,7 +90,7 @@ qemu_arm64() {
 	done
 	# shellcheck disable=SC2086
 	timeout "$QEMU_TIMEOUT" qemu-system-aarch64 "$@" -machine virt -nodefaults -no-reboot \
-		-display none -m "$mem" -smp "$QEMU_SMP" \
+		-display none -m "$mem" -smp "$(qemu_smp "$GUEST_CPUS")" \
 		-kernel "$OBJ/Image" -initrd "$OBJ/initramfs.cpio.gz" \
 		-append "$cmdline" \
 		-serial "file:$RES/console.log" \

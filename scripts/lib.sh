@@ -181,15 +181,24 @@ AWK_ARCH='function arch_field(f,   a) { if (match(f, /^(x86_64|arm64):/)) { a = 
 # guest's memory and the kernel arguments it adds.
 BOOT_CONFS="mem6g swiotlb"
 
-# The guest's CPUs. "-smp 2" alone makes one socket of two cores, and the
-# x86 guest, which has no ACPI (scripts/lab.config), finds its CPUs in
-# SeaBIOS's MP table, which lists one CPU a socket: the kernel brought up
-# one CPU, and every guest until this ran on one. Two sockets list both.
-# The guest reports its CPUs ("# lab: cpus"), and report.sh holds them to
-# GUEST_CPUS.
-GUEST_CPUS=2
-# shellcheck disable=SC2034 # (boot.sh, try.sh)
-QEMU_SMP="$GUEST_CPUS,sockets=$GUEST_CPUS"
+# The guest's CPUs. The lab gave QEMU "-smp 2", one socket of two cores;
+# the x86 guest, which has no ACPI (scripts/lab.config), finds its CPUs in
+# SeaBIOS's MP table, which lists one CPU a socket, so every guest ran on
+# one CPU. qemu_smp N gives N sockets of one core: N CPUs in the guest.
+# make check and make ci boot GUEST_CPUS, one, as every result so far was
+# measured: with two, the one make ci run (at a663cb6) had our tests green
+# but two of the kernel's own selftests failed once, uffd-unit-tests'
+# events test (UFFDIO_COPY ENOENT, on upstream) and a cow.c case that
+# MADV_PAGEOUT could not swap out (on patched-debug); six runs of
+# uffd-unit-tests alone all passed. Until those are understood the lab
+# stays on one, and says so: the guest reports its CPUs ("# lab: cpus")
+# and report.sh holds them to GUEST_CPUS. scripts/try.sh boots two
+# (TRY_CPUS), for the threaded reproducers.
+# shellcheck disable=SC2034 # (boot.sh, report.sh)
+GUEST_CPUS=1
+qemu_smp() {
+	echo "$1,sockets=$1"
+}
 boot_kernel() {
 	echo "${1%%@*}"
 }

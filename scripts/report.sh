@@ -118,10 +118,10 @@ for v in "$@"; do
 	[ "$asked_compliance" != 1 ] || compl="$compl $v "
 	[ "$asked_compliance" = 1 ] || off+=(v4l2-compliance)
 	[ ${#off[@]} = 0 ] || say "$v: not asked to run (the guest's switches): ${off[*]}"
-	# The guest ran on the CPUs QEMU was given (scripts/lib.sh QEMU_SMP).
+	# The guest ran on the CPUs the lab gave it (scripts/lib.sh GUEST_CPUS).
 	cpus=$(sed -n 's/^# lab: cpus //p' "$tap" | tr -d '\r')
 	if [ "$cpus" != "$GUEST_CPUS" ]; then
-		gate "$v: the guest ran on ${cpus:-an unreported number of} CPUs, not the $GUEST_CPUS QEMU was given"
+		gate "$v: the guest ran on ${cpus:-an unreported number of} CPUs, not the lab's $GUEST_CPUS (scripts/lib.sh GUEST_CPUS)"
 		bad=1
 	fi
 	# The watchdogs whose words the dmesg gate looks for were armed

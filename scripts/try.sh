@@ -5,6 +5,8 @@
 # and whatever it needs; the guest has it at /try, with vivid loaded as in
 # make check and vim2m loaded with allocator=$TRY_ALLOC (default 0). What
 # "run" prints appears here; its dirty dmesg lines are printed, and the
+# guest has TRY_CPUS CPUs (default 2, for the threaded reproducers; make
+# check's guests have scripts/lib.sh GUEST_CPUS); the
 # logs stay in build/try/<pid>/ (or TRY_OUT). The kernel and initramfs must
 # have been built (make check or make run).
 . "$(dirname "$0")/lib.sh"
@@ -23,7 +25,7 @@ cp -a "$dir/." "$OUT/root/try/"
 cat "$OBJ/initramfs.cpio.gz" "$OUT/try.cpio.gz" >"$OUT/initramfs.cpio.gz"
 set +e
 timeout "${QEMU_TIMEOUT:-600}" qemu-system-x86_64 -accel tcg -cpu max -nodefaults \
-	-no-reboot -display none -m 2G -smp "$QEMU_SMP" \
+	-no-reboot -display none -m 2G -smp "$(qemu_smp "${TRY_CPUS:-2}")" \
 	-kernel "$OBJ/bzImage" -initrd "$OUT/initramfs.cpio.gz" \
 	-append "console=ttyS0 panic=-1 loglevel=4 $(guest_clock) lab.mode=try lab.alloc=${TRY_ALLOC:-0}" \
 	-serial "file:$OUT/console.log" -serial "file:$OUT/out.log" \
