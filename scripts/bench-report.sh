@@ -140,7 +140,7 @@ END {
 			split(rows[r], p, SUBSEP)
 			printf "%s,%s,%s,%s,%s,%.3f,%s,%s,%d,%s,%.4f,%s\n", k, p[1], p[2], p[3], p[4],
 			       md, mn[key], mx[key], reps[key], anon[key],
-			       (md > 0 ? (v[m - 1] - v[0]) / md : 0), clock
+			       (m < 2 ? -1 : md > 0 ? (v[m - 1] - v[0]) / md : 0), clock
 		}
 }' clock="$CLOCK" "$tmp/rows" >"$out/results.csv"
 
@@ -223,11 +223,19 @@ function overlap(ka, ca, la, sa, kb, cb, lb, sb) {
 }
 function verdict(ok) { return ok ? "**met**" : "**not met**" }
 # the reach of a ratio of two rows: their round spreads added
-function reach(ka, ca, la, sa, kb, cb, lb, sb) { return SP[ka, ca, la, sa] + SP[kb, cb, lb, sb] }
+# (-1: a row of one run, whose spread is not known)
+function reach(ka, ca, la, sa, kb, cb, lb, sb) {
+	if (SP[ka, ca, la, sa] < 0 || SP[kb, cb, lb, sb] < 0) return -1
+	return SP[ka, ca, la, sa] + SP[kb, cb, lb, sb]
+}
 # decide RATIO OP BAR REACH: the bar met or not where the ratio, moved by
 # its reach either way, stays on one side of it; else undecided, which
 # is not met (op: le, lt, ge, gt: ratio <=, <, >=, > bar)
 function decide(r, op, t, u,    lo, hi, ok, nok, gap) {
+	if (u < 0) {
+		undecided++
+		return "**undecided, so not met**: one run, no spread to decide on (BENCH_ROUNDS of 2 or more)"
+	}
 	lo = r * (1 - u); hi = r * (1 + u)
 	if (op == "le") { ok = hi <= t; nok = lo > t }
 	else if (op == "lt") { ok = hi < t; nok = lo >= t }
@@ -241,7 +249,7 @@ function decide(r, op, t, u,    lo, hi, ok, nok, gap) {
 	return sprintf("**undecided, so not met**: the rounds spread %.2f%%, wider than the %.2f%% from %.3f to %s", \
 	               u * 100, gap / t * 100, r, t)
 }
-function pct(x) { return sprintf("%.2f%%", x * 100) }
+function pct(x) { return x < 0 ? "?" : sprintf("%.2f%%", x * 100) }
 # patches/proposed/ on 6.12: the first pin of a page takes one fault, not
 # two, and costs less; nothing else moves.
 function targets_proposed(    i, m, f, p, c, l, s, r, fb, fp) {
@@ -283,7 +291,7 @@ NR == 1 { next }
 {
 	k = $1; c = $2; l = $3; s = $4
 	M[k, c, l, s] = $6; MN[k, c, l, s] = $7; MX[k, c, l, s] = $8
-	R[k, c, l, s] = $9; A[k, c, l, s] = $10; U[c] = $5; SP[k, c, l, s] = $11 + 0
+	R[k, c, l, s] = $9; A[k, c, l, s] = $10; U[c] = $5; SP[k, c, l, s] = NF >= 11 ? $11 + 0 : -1
 	row = c SUBSEP l SUBSEP s
 	if (!(row in seen)) { seen[row] = 1; rows[n++] = row }
 	if (c == "zc_output") {
@@ -392,9 +400,9 @@ END {
 			if (r == "" || !(key in OR)) continue
 			u = reach("patched", c, l, s, "baseline", c, l, s)
 			r2 = OR[key]; u2 = OU[key]
-			d = (r * (1 + u) < r2 * (1 - u2) || r2 * (1 + u2) < r * (1 - u)) ? "differ" : ""
+			d = u < 0 || u2 < 0 ? "?" : (r * (1 + u) < r2 * (1 - u2) || r2 * (1 + u2) < r * (1 - u)) ? "differ" : ""
 			printf "| %s | %s | %s | %.3f (±%s) | %.3f (±%s) | %s |\n", c, l, human(s), r, pct(u), r2, pct(u2), d
-			ndiff += d != ""
+			ndiff += d == "differ"
 		}
 		printf "\n%d rows differ between the clocks.\n", ndiff
 	}
