@@ -155,7 +155,8 @@ grep -q io_uring_queue_init "$COW" ||
 mapfile -t PROGS < <(git -C "$LAB_TOP" ls-files 'scripts/guest/*.c' | sed "s|^|$LAB_TOP/|")
 for c in "${PROGS[@]}"; do
 	b=$ST/$(basename "$c" .c)
-	[ -x "$b" ] && [ "$b" -nt "$c" ] && [ "$b" -nt "$LAB_TOP/scripts/guest/guest.h" ] && continue
+	[ -x "$b" ] && [ "$b" -nt "$c" ] && [ "$b" -nt "$LAB_TOP/scripts/guest/guest.h" ] &&
+		[ "$b" -nt "$LAB_TOP/scripts/guest/gup_longterm.h" ] && continue
 	run_logged "$LOGS/guest-programs.log" "$GUEST_CC" -O2 -Wall -Wextra -static -pthread -o "$b" "$c"
 done
 

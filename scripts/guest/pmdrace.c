@@ -114,21 +114,8 @@
 #include <sys/wait.h>
 #include <linux/types.h>
 
-/* From mm/gup_test.h (6.12; the lab's 6.1 patches/lab/0001): not uapi. */
-#define PIN_LONGTERM_TEST_START	_IOW('g', 7, struct pin_longterm_test)
-#define PIN_LONGTERM_TEST_STOP	_IO('g', 8)
-#define PIN_LONGTERM_TEST_READ	_IOW('g', 9, __u64)
-struct pin_longterm_test {
-	__u64 addr;
-	__u64 size;
-	__u32 flags;
-};
+#include "gup_longterm.h"
 
-#define KSFT_PASS 0
-#define KSFT_FAIL 1
-#define KSFT_SKIP 4
-
-#define GUP_TEST	"/sys/kernel/debug/gup_test"
 #define THP_SIZE	(2UL << 20)	/* x86_64's and arm64's (4 KiB pages) PMD */
 #define STEP		4096UL		/* the readers' stride */
 #define MAX_READERS	16

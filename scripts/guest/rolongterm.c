@@ -73,25 +73,8 @@
 #define MFD_HUGETLB 0x0004U
 #endif
 
-/*
- * From mm/gup_test.h of Linux 6.12 (the same in the lab's 6.1 patch,
- * patches/lab/0001): gup_test's long-term pin test ioctls. It is not a
- * uapi header, so the lab copies what it needs.
- */
-#define PIN_LONGTERM_TEST_START	_IOW('g', 7, struct pin_longterm_test)
-#define PIN_LONGTERM_TEST_STOP	_IO('g', 8)
-#define PIN_LONGTERM_TEST_READ	_IOW('g', 9, __u64)
-struct pin_longterm_test {
-	__u64 addr;
-	__u64 size;
-	__u32 flags;
-};
+#include "gup_longterm.h"
 
-#define KSFT_PASS 0
-#define KSFT_FAIL 1
-#define KSFT_SKIP 4
-
-#define GUP_TEST "/sys/kernel/debug/gup_test"
 #define SIZE (2UL << 20)		/* cases 1 and 2: 2 MiB */
 #define PM_PFN_MASK ((1ULL << 55) - 1)	/* Documentation/admin-guide/mm/pagemap.rst */
 #define PM_FILE (1ULL << 61)		/* file page or shared anon */
