@@ -8,7 +8,8 @@
 # medians (max - min, over their median): how far a round moves the
 # figure. BENCH_CLOCK (icount or wall, scripts/bench.sh) says what the
 # guest's clock counted; BENCH_OTHER names the results.csv of the other
-# clock, whose ratios the report sets beside these.
+# clock, whose ratios the report sets beside these; BENCH_PREV the
+# previous run's of this clock, which every row is compared with.
 # Writes OUTDIR/results.csv (the rows with a "kernel" column first),
 # OUTDIR/results.md (tables, ratios and the targets, met or not) and
 # OUTDIR/bench.png (gnuplot). Targets are reported, not asserted: the exit
@@ -474,6 +475,36 @@ END {
 	}
 	printf "\n%d bars undecided (%s clock)\n", undecided, clock
 }' "$out/results.csv" >"$out/results.md"
+
+# The previous run of this clock (BENCH_PREV, its results.csv, kept by
+# scripts/bench.sh): row by row, how far each median moved between the
+# two runs. Two runs of one clock that do not agree within 1% leave every
+# ratio of this report in doubt, and it says so.
+if [ -n "${BENCH_PREV:-}" ] && [ -s "$BENCH_PREV" ]; then
+	awk -F, -v prev="$BENCH_PREV" '
+	FNR == 1 { next }
+	NR == FNR { pm[$1 "," $2 "," $3 "," $4] = $6; next }
+	{
+		key = $1 "," $2 "," $3 "," $4
+		if (!(key in pm) || pm[key] <= 0) { missing++; next }
+		d = $6 / pm[key] - 1; a = d < 0 ? -d : d
+		n++
+		if (a > worst) { worst = a; wkey = key; wd = d }
+		if (a > 0.01) out[no++] = sprintf("  - %s: %.3f against %.3f (%+.2f%%)", key, $6, pm[key], 100 * d)
+	}
+	END {
+		print ""
+		printf "## Against the previous run (%s)\n\n", prev
+		printf "%d rows in both runs", n
+		if (missing) printf ", %d only in this one", missing
+		printf "; the largest move of a median: %.2f%% (%s).\n", 100 * worst, wkey
+		if (no) {
+			printf "%d rows moved more than 1%%: the two runs do not agree.\n", no
+			for (i = 0; i < no; i++) print out[i]
+		} else
+			print "Every row within 1% of the previous run."
+	}' "$BENCH_PREV" "$out/results.csv" >>"$out/results.md"
+fi
 
 {
 	echo

@@ -59,6 +59,10 @@ for v in "$KA" "$KB"; do
 	phase "initramfs $v" bash "$LAB_TOP/scripts/initramfs.sh" "$v"
 done
 
+# The previous run of this clock, for the report's comparison: kept
+# beside OUT, which is made anew.
+rm -f "$OUT.prev.csv"
+[ ! -s "$OUT/results.csv" ] || cp "$OUT/results.csv" "$OUT.prev.csv"
 rm -rf "$OUT"
 mkdir -p "$OUT"
 args=()
@@ -89,5 +93,6 @@ done
 other=${OUT%-wall}
 [ "$BENCH_CLOCK" = wall ] || other=$OUT-wall
 [ ! -s "$other/results.csv" ] || export BENCH_OTHER=$other/results.csv
+[ ! -s "$OUT.prev.csv" ] || export BENCH_PREV=$OUT.prev.csv
 phase report bash "$LAB_TOP/scripts/bench-report.sh" "$OUT" "${args[@]}"
 cat "$OUT/results.md"
