@@ -6,9 +6,11 @@
 #   mediaonly  the media patches without the mm prerequisite
 #   patched    the whole series from patches/series
 #   commit-N   its first N patches (make bisect, scripts/bisect.sh)
-# On 6.12 (build/linux-6.12):
+# On the mainline tree (build/linux-6.12, or build/linux-7.3 with
+# LAB_MAINLINE=7.3: scripts/lib.sh):
 #   upstream   what mainline still needs, from patches/mainline/series
-#   stock      the selftest only: Debian's 6.12 as a CI finds it
+#              (6.12), patches/mainline-<tree>/series (another tree)
+#   stock      the selftest only: Debian's kernel as a CI finds it
 #   K+NAME     kernel K with scripts/breaks/NAME.patch on top: a check
 #              broken on purpose, to see a test fail (LAB_BREAK=NAME)
 #   K+proposed kernel K with patches/proposed/*.patch on top: what is
@@ -18,7 +20,8 @@
 # tools/testing/selftests/media_userptr/: refs/mail/VARIANT points to it, on
 # both trees. On 6.1 the lab's own kernel patches (patches/lab/*.patch, in
 # file order; never mailed) follow it, on every branch, so that the tested
-# tree is the mailed tree plus patches/lab. On 6.12, refs/mail/V is V.
+# tree is the mailed tree plus patches/lab. On the mainline tree, refs/mail/V
+# is V.
 # A branch is remade only when its inputs changed. The branches are made
 # in their own worktree, build/am, so that the files the kernels are built
 # from (build/linux) are only touched where the branches differ.
@@ -55,7 +58,7 @@ variant_patches() {
 	esac
 	case $1 in baseline | stock) return 0 ;; esac
 	local dir=$LAB_TOP/patches
-	[ "$1" != upstream ] || dir=$LAB_TOP/patches/mainline
+	[ "$1" != upstream ] || dir=$(mainline_dir "$T")
 	while read -r p; do
 		case $p in '' | '#'*) continue ;; esac
 		[ -f "$dir/$p" ] || die "$dir/series names $p, which is missing"
@@ -68,7 +71,7 @@ variant_patches() {
 }
 
 # The lab-only patches that go on top of what is mailed: 6.1 only (6.12's
-# gup_test has mainline's long-term pin ioctls already).
+# and 7.3's gup_test have mainline's long-term pin ioctls already).
 lab_patches() {
 	[ "$T" = 6.1 ] || return 0
 	find "$LAB_TOP/patches/lab" -maxdepth 1 -name '*.patch' | LC_ALL=C sort
