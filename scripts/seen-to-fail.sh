@@ -8,6 +8,7 @@
 # table. Fails if a broken run passes, or fails without the expected words.
 . "$(dirname "$0")/lib.sh"
 x86_only "make seen-to-fail"
+default_mainline_only "make seen-to-fail"
 
 OUT=$BUILD/seen-to-fail
 mkdir -p "$OUT"

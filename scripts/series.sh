@@ -26,6 +26,7 @@
 # SERIES_COVER=FILE: another cover template than scripts/cover-letter*.txt.
 . "$(dirname "$0")/lib.sh"
 x86_only "make series"
+default_mainline_only "make series"
 
 # What differs between the series: the tree and its tested kernel (V), how
 # many of the mailed commits go (all, or the first N), what their subjects
