@@ -280,8 +280,8 @@ mainline_dir() {
 	local t=${1:-$MAINLINE_TREE}
 	if [ "$t" = 6.12 ]; then echo "$LAB_TOP/patches/mainline"; else echo "$LAB_TOP/patches/mainline-$t"; fi
 }
-[ -f "$(mainline_dir)/series" ] ||
-	{ printf 'ERROR: LAB_MAINLINE=%s: no %s/series\n' "$MAINLINE_TREE" "$(mainline_dir)" >&2; exit 1; }
+[ -f "$(mainline_dir "$MAINLINE_TREE")/series" ] ||
+	{ printf 'ERROR: LAB_MAINLINE=%s: no %s/series\n' "$MAINLINE_TREE" "$(mainline_dir "$MAINLINE_TREE")" >&2; exit 1; }
 # COW_TREE: the mainline tree whose upstream branch gives the 6.1 kernels
 # mainline's cow.c (scripts/initramfs.sh, built against 6.1's uapi by
 # scripts/cow/build.sh): 6.12, whatever LAB_MAINLINE says. 7.3's cow.c
