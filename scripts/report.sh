@@ -47,12 +47,6 @@ DIRTY_DEBUG='KASAN|kmemleak:.*suspected|unreferenced object'
 # its backtraces start with "Call trace:".
 [ "$LAB_ARCH" != arm64 ] ||
 	DIRTY="$DIRTY"'|Unable to handle kernel|Internal error:|SError|Bad mode|Unexpected kernel|unhandled .*(fault|exception)|Call trace:'
-# The least a fuzzed node must have made, in calls judged (50 s for all
-# the nodes). make ci on a clean clone, this round: 5776 to 10000 a node
-# on the kernels without debugging, 357 to 3525 on the debug kernels
-# (patched-debug 357 to 814), so a debug kernel is held to less.
-FUZZ_MIN_CALLS=1000
-FUZZ_MIN_CALLS_DEBUG=100
 
 # unnest TAP: run_kselftest.sh nests a test's output one level down,
 # each line behind "# ", under its own "TAP version", plan and result
@@ -232,8 +226,7 @@ for v in "$@"; do
 	# case of its plan (the runs above check each run's own), mm's
 	# selftests one a line of scripts/guest/mmtests-<tree>, fuzz one a
 	# video node the guest asked for (scripts/lib.sh asked_nodes), with at
-	# least FUZZ_MIN_CALLS calls judged (FUZZ_MIN_CALLS_DEBUG on a debug
-	# kernel); cow.c's cases are held across the
+	# least scripts/lib.sh fuzz_min calls judged; cow.c's cases are held across the
 	# kernels below.
 	asked_nodes "$k" "$tap" >"$RES/$v/nodes.asked"
 	# The kselftest's script runs the program once per vim2m allocator
@@ -245,7 +238,7 @@ for v in "$@"; do
 		ks_runs="every variant"
 	fi
 	if ! awk -F'\t' -v asked=" ${progs[*]} " -v mm="$(grep -c '^[^#]' "$LAB_TOP/scripts/guest/mmtests-$tree")" \
-		-v nodes="$RES/$v/nodes.asked" -v min="$(case $v in *-debug) echo "$FUZZ_MIN_CALLS_DEBUG" ;; *) echo "$FUZZ_MIN_CALLS" ;; esac)" -v ks_runs="$ks_runs" '
+		-v nodes="$RES/$v/nodes.asked" -v min="$(fuzz_min "$v")" -v ks_runs="$ks_runs" '
 	function want(p) { return index(asked, " " p " ") > 0 }
 	FILENAME ~ /results.ktap$/ {
 		sub(/\r$/, "")

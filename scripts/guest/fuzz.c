@@ -39,6 +39,9 @@
  *   FUZZ_SEED        random seed (default: from the time)
  *   FUZZ_CALLS       calls per node (default 10000)
  *   FUZZ_TIME        seconds for all the nodes together (default 50)
+ *   FUZZ_MIN_CALLS   calls each node makes even when its share of
+ *                    FUZZ_TIME is over (default 0); the alarm at
+ *                    FUZZ_TIME + 90 s still ends the run
  *   FUZZ_ONLY        only the nodes whose name contains this
  *   FUZZ_TRACE_LINES operations printed when the kernel is tainted (64)
  *   FUZZ_KNOWN_BUGS  1: also do what triggers known bugs (see request_op())
@@ -2260,7 +2263,8 @@ static void print_verdicts(const struct target *t)
 }
 
 static bool fuzz_target(struct target *t, unsigned long calls,
-			long long deadline, const char *pfn, bool known_bugs)
+			unsigned long min_calls, long long deadline,
+			const char *pfn, bool known_bugs)
 {
 	struct call c, asked;
 	unsigned long next_reset = 0, next_mutation = 0, i;
@@ -2300,7 +2304,7 @@ static bool fuzz_target(struct target *t, unsigned long calls,
 	pool_new(2 * (t->size[0][0] > t->size[t->ntypes - 1][0] ?
 		      t->size[0][0] : t->size[t->ntypes - 1][0]));
 
-	for (i = 0; i < calls && now_ms() < deadline; i++) {
+	for (i = 0; i < calls && (i < min_calls || now_ms() < deadline); i++) {
 		if (i == next_reset) {
 			reset(t, chance(60));
 			next_reset = i + 16 + rndn(200);
@@ -2516,6 +2520,7 @@ int main(void)
 	unsigned long long seed = env_ul("FUZZ_SEED", 0);
 	unsigned long calls = env_ul("FUZZ_CALLS", 10000);
 	unsigned int time_s = env_ul("FUZZ_TIME", 50);
+	unsigned long min_calls = env_ul("FUZZ_MIN_CALLS", 0);
 	bool known_bugs = env_ul("FUZZ_KNOWN_BUGS", 0);
 	static struct target t[MAX_NODES];
 	unsigned long total = 0, err[MAX_ERRNO] = {}, bad = 0;
@@ -2535,6 +2540,8 @@ int main(void)
 	if (!getenv("FUZZ_SEED"))
 		seed = (unsigned long long)time(NULL) ^ ((unsigned long long)getpid() << 20);
 	say("# seed: %llu", seed);
+	say("# %lu calls a node, %u s for all the nodes, at least %lu calls a node",
+	    calls, time_s, min_calls);
 	rng = seed;
 	signal(SIGALRM, fatal_signal);
 	signal(SIGSEGV, fatal_signal);
@@ -2590,7 +2597,7 @@ int main(void)
 			if (pfn)
 				break;
 		}
-		if (!fuzz_target(&t[i], calls,
+		if (!fuzz_target(&t[i], calls, min_calls,
 				 start + time_s * 1000LL * (i + 1) / n, pfn,
 				 known_bugs)) {
 			say("not ok %d %s", i + 1, t[i].label);

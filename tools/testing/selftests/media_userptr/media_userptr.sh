@@ -59,7 +59,9 @@ fail() {
 # exists MODULE: the module is built, as a module or into the kernel.
 exists() {
 	[ -d "/sys/module/$1" ] && return 0
-	modinfo "$1" >/dev/null 2>&1 && return 0
+	# Its output, not its status: busybox's modinfo exits with 0 for a
+	# module it cannot find.
+	[ -n "$(modinfo -F filename "$1" 2>/dev/null)" ] && return 0
 	[ -n "$(find "/lib/modules/$(uname -r)" -name "$1.ko*" 2>/dev/null | head -n 1)" ]
 }
 # params MODULE: its parameters as they are now, as modprobe takes them.
