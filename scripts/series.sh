@@ -7,9 +7,12 @@
 #             mm trees: branch "upstream" of build/linux-6.12 (Debian's 6.12)
 #   livelock  patches 1 and 2 of patches/mainline/ alone (the mm fix and
 #             its cow.c case), for the mm list, on the same 6.12 base
-# What is mailed is base..refs/mail/V (scripts/tree.sh records the last
-# mailed commit, the selftest commit, there); on 6.1 the lab's own
-# patches/lab/*.patch follow it in every branch and are never mailed.
+# What is mailed is refs/mail-base/V..refs/mail/V (scripts/tree.sh records
+# the last mailed commit, the selftest commit, in refs/mail/V); on 6.1 the
+# lab's own patches/lab/*.patch follow it in every branch, and on the
+# mainline tree the lab-only patches of patches/mainline*/lab/ (the
+# stand-in for Zhang Yi's v2) come before refs/mail-base/V: neither is
+# ever mailed.
 # The checks, one line each; any failure fails the run:
 #   - checkpatch --strict on every patch; a known item (KNOWN below) is
 #     reported by name as open, and must be resolved before mailing;
@@ -136,8 +139,16 @@ CHECKPATCH=$(tree_dir 6.12)/scripts/checkpatch.pl
 phase "tree $T" bash "$LAB_TOP/scripts/tree.sh" "$T" "$V"
 git -C "$TREE" rev-parse -q --verify "refs/mail/$V" >/dev/null ||
 	die "no refs/mail/$V in $TREE: scripts/tree.sh records the last mailed commit of $V there"
-base=$(git -C "$TREE" rev-parse base)
+# What is mailed starts after refs/mail-base/V: on the mainline tree the
+# lab-only patches of mainline_dir's lab/ (the stand-in for Zhang Yi's v2)
+# come first and are never mailed (patches/mainline/lab/README.md);
+# elsewhere it is the tree's base.
+git -C "$TREE" rev-parse -q --verify "refs/mail-base/$V" >/dev/null ||
+	die "no refs/mail-base/$V in $TREE: scripts/tree.sh records where what is mailed starts there"
+base=$(git -C "$TREE" rev-parse "refs/mail-base/$V")
 mail=$(git -C "$TREE" rev-parse "refs/mail/$V")
+git -C "$TREE" merge-base --is-ancestor "$base" "$mail" ||
+	die "refs/mail-base/$V is not below refs/mail/$V: run scripts/tree.sh $T"
 git -C "$TREE" merge-base --is-ancestor "$mail" "$V" ||
 	die "refs/mail/$V is not on branch $V: run scripts/tree.sh $T"
 version=$(cat "$TREE/.git/lab-version")
@@ -329,15 +340,18 @@ results_6_1() {
 }
 
 results_mainline() {
-	echo "Results of the lab's last make check, $version with this series, in QEMU:"
+	echo "Results of the lab's last make check, $version with this series, in QEMU"
+	echo "(the kernel also carries, before the series, the lab's stand-in for"
+	echo "Zhang Yi's \"mm: do not install PMD mappings when handling a COW"
+	echo "fault\" v2: the same condition in do_set_pmd(); it is not part of it):"
 	echo
 	kernel_lines upstream
 	per_program upstream
 	case_group upstream '^userptr\..*_out_.*\.shmem_thp_private$' \
-		"R/O pins of a PMD-mapped tmpfs THP (patch 1)"
-	case_group upstream '^vm\.cow$' "mm's cow test, with patch 2's case"
+		"R/O pins of a PMD-mapped tmpfs THP (Zhang Yi's v2, the lab's stand-in)"
+	case_group upstream '^cow\..*\.pmd_mapped_tmpfs_thp$' "mm's cow test, patch 1's case"
 	case_group upstream '^userptr\..*dma_contig\.unaligned$' \
-		"dma-contig, a buffer that does not start on a page (patch 5)"
+		"dma-contig, a buffer that does not start on a page (patch 4)"
 	compliance_line upstream
 	echo
 	echo "The same kselftest on 6.1.y with our 6.1 series (which makes the"
@@ -356,7 +370,7 @@ results_livelock() {
 	kernel_lines upstream
 	case_group upstream '^userptr\..*_out_.*\.shmem_thp_private$' \
 		"media_userptr, R/O USERPTR pins of a PMD-mapped tmpfs THP"
-	case_group upstream '^vm\.cow$' "mm's cow test, with patch 2's case"
+	case_group upstream '^cow\..*\.pmd_mapped_tmpfs_thp$' "mm's cow test, patch 1's case"
 	case_group upstream '^vm\.' "mm's selftests"
 }
 
