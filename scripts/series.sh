@@ -276,7 +276,9 @@ for p in "${patches[@]}"; do
 	cc=$(echo "$r" | sed -n 's/^Cc: //p')
 	if [ "$SERIES" = livelock ]; then
 		# In v2's thread: its people too, and In-Reply-To/References.
-		cc=$(echo "$cc, $thread_to, $thread_cc" | uniq_list)
+		cc=$( (echo "$to" | uniq_list | tr ',' '\n' | sed 's/^ *//' | sed 's/^/-/'
+			echo "$cc, $thread_to, $thread_cc" | uniq_list | tr ',' '\n' | sed 's/^ *//') |
+			awk '/^-/ { drop[substr($0, 2)] = 1; next } !($0 in drop)' | uniq_list)
 		awk -v id="$thread_id" 'done || !/^Subject: / { print; next }
 			{ print "In-Reply-To: " id; print "References: " id; print; done = 1 }' "$p" >"$p.new"
 		mv "$p.new" "$p"
