@@ -87,13 +87,22 @@ lab_patches() {
 # The lab-only patches that go before what is mailed: on the mainline tree,
 # for the upstream kernel and its variants, mainline_dir's lab/ (the
 # stand-in for Zhang Yi's v2). Never the stock kernel's.
+# LAB_STANDIN=DIR: the patches in DIR (*.patch, *.mbox, *.mbx, as b4 or a
+# mail client saves them) instead, such as the posted v2 itself, to test a
+# patch someone else posted; they come from the user, never from the repo.
 lab_first_patches() { # variant
 	[ "$T" != 6.1 ] || return 0
 	case $1 in upstream | upstream+*) ;; *) return 0 ;; esac
 	local dir
 	dir=$(mainline_dir "$T")/lab
+	if [ -n "${LAB_STANDIN:-}" ]; then
+		dir=$LAB_STANDIN
+		[ -d "$dir" ] || die "LAB_STANDIN=$dir: not a directory"
+		[ -n "$(find "$dir" -maxdepth 1 \( -name '*.patch' -o -name '*.mbox' -o -name '*.mbx' \))" ] ||
+			die "LAB_STANDIN=$dir: no *.patch, *.mbox or *.mbx in it"
+	fi
 	[ -d "$dir" ] || return 0
-	find "$dir" -maxdepth 1 -name '*.patch' | LC_ALL=C sort
+	find "$dir" -maxdepth 1 \( -name '*.patch' -o -name '*.mbox' -o -name '*.mbx' \) | LC_ALL=C sort
 }
 
 # git am, or stop with the reason.
