@@ -46,6 +46,8 @@
 # kill, nodmasg, nothp and compliance (see scripts/guest/init).
 # LAB_CLOCK=bad boots the guest on jiffies, which the lab must call a clock
 # error.
+# LAB_MAINLINE=7.3 builds the upstream and stock kernels from Debian's 7.3
+# instead of 6.12, into build/mainline-7.3/ (docs/lab.md).
 
 SHELL := /bin/bash
 

@@ -18,6 +18,7 @@
 # Timing lives here and only here: make check asserts no speed.
 . "$(dirname "$0")/lib.sh"
 x86_only "make bench"
+default_mainline_only "make bench"
 
 read -r KA KB rest <<<"${BENCH_KERNELS:-baseline patched}"
 if [ -z "${KB:-}" ] || [ -n "${rest:-}" ]; then

@@ -19,6 +19,7 @@
 # them side by side in build/results/summary-bisect.md.
 . "$(dirname "$0")/lib.sh"
 x86_only "make bisect"
+default_mainline_only "make bisect"
 
 export COMPLIANCE=0 STRESS=0 MM_TESTS=0 COW=0
 
@@ -69,8 +70,8 @@ phase deps bash "$LAB_TOP/scripts/deps.sh"
 phase "source 6.1" bash "$LAB_TOP/scripts/source.sh" 6.1
 # The guest's cow.c comes from the 6.12 tree's upstream branch
 # (scripts/initramfs.sh), even where it does not run.
-phase "source 6.12" bash "$LAB_TOP/scripts/source.sh" 6.12
-phase "tree 6.12" bash "$LAB_TOP/scripts/tree.sh" 6.12 upstream
+phase "source $COW_TREE" bash "$LAB_TOP/scripts/source.sh" "$COW_TREE"
+phase "tree $COW_TREE" bash "$LAB_TOP/scripts/tree.sh" "$COW_TREE" upstream
 # The baseline is built first, the commits start from its objects; the
 # guest's kselftest is built from the patched branch (scripts/initramfs.sh).
 # shellcheck disable=SC2046,SC2086

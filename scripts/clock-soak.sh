@@ -10,6 +10,7 @@
 # (make check). Results: build/soak/<n>-<kernel>/, summary in build/soak/soak.md.
 . "$(dirname "$0")/lib.sh"
 x86_only "make clock-soak"
+default_mainline_only "make clock-soak"
 
 n=${1:-20}
 SOAK=$BUILD/soak

@@ -27,7 +27,8 @@
 #   the baseline or alone) on a node the baseline does not have as it is
 #   (a label the baseline lacks: vim2m/1, vim2m/2; or another memop:
 #   vivid-001 and -003 are vmalloc there, dma-sg here) is not also in
-#   scripts/compliance.known-6.12: there is nothing to hold it against on
+#   scripts/compliance.known-<mainline tree> (6.12, or LAB_MAINLINE's:
+#   scripts/lib.sh): there is nothing to hold it against on
 #   6.1, so mainline must have it too (and the upstream kernel's gate
 #   requires it to fail there);
 # - an entry of the known list names a node that no kernel checked here
@@ -52,7 +53,7 @@ done
 
 kb=$LAB_TOP/scripts/compliance.known-$(variant_tree "$b")
 kp=$LAB_TOP/scripts/compliance.known-$(variant_tree "$p")
-k12=$LAB_TOP/scripts/compliance.known-6.12
+k12=$LAB_TOP/scripts/compliance.known-$MAINLINE_TREE
 knowns=("$kb")
 [ "$kp" = "$kb" ] || knowns+=("$kp")
 [ "$k12" = "$kb" ] || [ "$k12" = "$kp" ] || knowns+=("$k12")
@@ -68,7 +69,7 @@ asked_nodes baseline "$RES/$p/results.tap" | awk '{ print $2 }' >"$RES/$p/nodes.
 # all: every node asked for was selected (no lab.nodes), on both kernels
 filt=all
 [ "$(cat "$RES/$b/nodes.filter" "$RES/$p/nodes.filter" | sort -u)" = all ] || filt=some
-awk -v B="$b" -v P="$p" -v KB="$kb" -v KP="$kp" -v K12="$k12" -v filt="$filt" \
+awk -v B="$b" -v P="$p" -v KB="$kb" -v KP="$kp" -v K12="$k12" -v K12N="${k12##*/}" -v filt="$filt" \
 	-v EB="$RES/$b/nodes.compliance" -v EP="$RES/$p/nodes.compliance" \
 	-v EBASE="$RES/$p/nodes.baseline" -v chk61="$chk61" -F'\t' '
 BEGIN {
@@ -159,7 +160,7 @@ function check(c,   m, f, j, kn, e) {
 	# mainline'"'"'s too
 	if (chk61 && kc[1] == P && !(lab[c] in basel)) {
 		for (j = 2; j <= m; j++) if (!has(known12[lab[c]], f[j]))
-			e = e (e == "" ? "" : "; ") "known on 6.1 only, for a node the baseline lacks (" lab[c] "): " f[j] " must stand in compliance.known-6.12 too"
+			e = e (e == "" ? "" : "; ") "known on 6.1 only, for a node the baseline lacks (" lab[c] "): " f[j] " must stand in " K12N " too"
 	}
 	return e
 }

@@ -8,6 +8,9 @@
 
 PKGS="linux-source-6.1 linux-source-6.12 gcc make bc bison flex libelf-dev libssl-dev cpio xz-utils
 ccache shellcheck git git-email kmod sparse rsync"
+# Another mainline tree than 6.12 (LAB_MAINLINE) comes through the lab's
+# own apt (scripts/apt.sh), whose suites the host's Debian keyring verifies.
+[ "$MAINLINE_TREE" = 6.12 ] || PKGS="$PKGS debian-archive-keyring"
 case $LAB_ARCH in
 x86_64) PKGS="$PKGS qemu-system-x86 busybox-static v4l-utils liburing-dev" ;;
 arm64) PKGS="$PKGS gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu qemu-system-arm" ;;

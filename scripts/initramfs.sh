@@ -2,8 +2,9 @@
 # Build the guest's initramfs for one kernel variant:
 #   scripts/initramfs.sh baseline|mediaonly|patched|upstream[-debug]
 # It holds busybox-static, the statically linked selftest, the mm
-# selftests of the kernel's tree, mainline's cow.c (6.12's, on every
-# kernel), the lab's guest programs, the kernel's modules and /init.
+# selftests of the kernel's tree, mainline's cow.c (the mainline tree's
+# on its kernels, 6.12's on the 6.1 ones), the lab's guest programs, the
+# kernel's modules and /init.
 # Output: build/obj/<variant>/initramfs.cpio.gz (build/arm64/... for
 # ARCH=arm64: every program cross-built, busybox, v4l2-compliance and
 # liburing from Debian's arm64 packages in build/arm64/sysroot).
@@ -53,7 +54,7 @@ if [ "$LAB_ARCH" != x86_64 ]; then
 	uapi
 	# MACHINE: 6.1's vm Makefile takes the architecture from uname;
 	# CC with the sysroot's headers, so that mm's check_config.sh finds
-	# liburing (6.12's cow.c), as on x86_64.
+	# liburing (the mainline tree's cow.c), as on x86_64.
 	STMAKE+=(MACHINE="$LAB_ARCH" "KHDR_INCLUDES=-isystem $UAPI/include"
 		"CC=$GUEST_CC -isystem $SYSROOT/usr/include"
 		"LDFLAGS=-static -L$SYSROOT/usr/lib/${LAB_CROSS%-}")
@@ -97,17 +98,20 @@ for t in "${VMT[@]}"; do
 		OUTPUT="$TST/mm" "${STMAKE[@]}" "${VMT[@]/#/$TST/mm/}"
 	break
 done
-# Mainline's mm selftest cow.c, as /cow/cow. On 6.12 it is one of the
-# tree's mm selftests, built with them. On 6.1 it is the upstream branch's
-# cow.c (6.12 with patches/mainline, so the same cases as on upstream),
-# built by scripts/cow/build.sh statically against the 6.1 branch's uapi
-# headers (a headers_install into build/selftest/6.1/uapi), with the
-# architecture's compiler and liburing. Both are keyed on the git trees
-# they come from, not on file times.
-cowsrc() { # the upstream branch's files cow.c is built from, as git ids
-	local t=$BUILD/linux-6.12
+# Mainline's mm selftest cow.c, as /cow/cow. On the mainline tree (6.12,
+# or LAB_MAINLINE's) it is one of the tree's mm selftests, from its
+# upstream branch, built with them. On 6.1 it is the upstream branch's
+# cow.c of COW_TREE (6.12 with patches/mainline, so the same cases as on
+# 6.12's upstream; scripts/lib.sh), built by scripts/cow/build.sh
+# statically against the 6.1 branch's uapi headers (a headers_install
+# into build/selftest/6.1/uapi), with the architecture's compiler and
+# liburing. Both are keyed on the git trees they come from, not on file
+# times.
+cowsrc() { # TREE: the upstream branch's files cow.c is built from, as git ids
+	local t
+	t=$(tree_dir "$1")
 	git -C "$t" rev-parse -q --verify refs/heads/upstream >/dev/null 2>&1 ||
-		die "cow.c comes from the 6.12 tree's upstream branch: run scripts/source.sh 6.12 and scripts/tree.sh 6.12 upstream"
+		die "cow.c comes from the $1 tree's upstream branch: run scripts/source.sh $1 and scripts/tree.sh $1 upstream"
 	git -C "$t" rev-parse upstream:tools/testing/selftests/mm \
 		upstream:tools/testing/selftests/kselftest.h upstream:mm/gup_test.h
 }
@@ -115,11 +119,11 @@ COW=$TST/cow/cow
 if [ "$T" = 6.1 ]; then
 	uapi
 	# (on x86_64 the key is what it always was)
-	ckey=$( (cowsrc; echo "$HKEY"; cat "$LAB_TOP/scripts/cow/build.sh" "$LAB_TOP/scripts/cow/compat.h"
+	ckey=$( (cowsrc "$COW_TREE"; echo "$HKEY"; cat "$LAB_TOP/scripts/cow/build.sh" "$LAB_TOP/scripts/cow/compat.h"
 		[ "$LAB_ARCH" = x86_64 ] || echo "$GUEST_CC") | sha256sum | cut -c1-16)
 	if [ ! -x "$COW" ] || [ "$(cat "$COW.key" 2>/dev/null)" != "$ckey" ]; then
-		AMU=$(am_dir 6.12)
-		[ -e "$AMU/.git" ] || die "no $AMU: run scripts/tree.sh 6.12 upstream"
+		AMU=$(am_dir "$COW_TREE")
+		[ -e "$AMU/.git" ] || die "no $AMU: run scripts/tree.sh $COW_TREE upstream"
 		git -C "$AMU" checkout -q -f --detach upstream
 		rm -f "$COW"
 		if [ "$LAB_ARCH" = x86_64 ]; then
@@ -132,7 +136,7 @@ if [ "$T" = 6.1 ]; then
 		echo "$ckey" >"$COW.key"
 	fi
 else
-	ckey=$(cowsrc | sha256sum | cut -c1-16)
+	ckey=$(cowsrc "$T" | sha256sum | cut -c1-16)
 	if [ ! -x "$COW" ] || [ "$(cat "$COW.key" 2>/dev/null)" != "$ckey" ]; then
 		git -C "$AM" checkout -q -f --detach "$branch"
 		[ "$LAB_ARCH" != x86_64 ] || run_logged "$LOGS/headers-$T.log" make -C "$AM" "${LAB_MAKE_ARCH[@]}" headers

@@ -79,10 +79,15 @@ fi
 	die "configuring $v failed (log: $LOGS/config-$v.log)"
 }
 missing=""
+# Options a tree no longer has (renamed), which the fragments shared with
+# older trees still give: scripts/lab-<tree>.config names each on a line
+# "# lab: gone CONFIG_NAME" (and gives its new name itself).
+gone=" $(sed -n 's/^# lab: gone \(CONFIG_[A-Za-z0-9_]*\)$/\1/p' "$LAB_TOP/scripts/lab-$T.config" | tr '\n' ' ')"
 # shellcheck disable=SC2086
 while IFS= read -r line; do
 	case $line in CONFIG_*=*) ;; *) continue ;; esac
 	opt=${line%%=*} val=${line#*=}
+	case $gone in *" $opt "*) continue ;; esac
 	if [ "$val" = n ]; then
 		grep -qx "$opt=[ym].*" "$OBJ/.config" && missing="$missing $line"
 	else

@@ -6,6 +6,8 @@
 #                          kselftest alone on the stock 6.12 kernel (MM_AB=0
 #                          leaves out the media-only kernel, UPSTREAM=0 the
 #                          6.12 ones)
+# LAB_MAINLINE=7.3: the upstream and stock kernels from the 7.3 tree instead
+# of 6.12, in build/mainline-7.3/ (scripts/lib.sh, docs/lab.md).
 # KERNEL_DEBUG=1 builds and tests the same kernels with KASAN, DEBUG_VM,
 # lockdep, DEBUG_ATOMIC_SLEEP and kmemleak (scripts/debug.config), named
 # <kernel>-debug, without v4l2-compliance.
@@ -19,7 +21,7 @@ run) variants="patched" ;;
 check) variants="baseline patched"
 	[ "${MM_AB:-1}" = 0 ] || variants="baseline mediaonly patched"
 	[ "${UPSTREAM:-1}" = 0 ] || variants="$variants upstream"
-	# Debian's 6.12 without our fixes, run as a CI runs the kselftest:
+	# Debian's mainline tree without our fixes, run as a CI runs the kselftest:
 	# its known bugs must fail by name. Not as a debug kernel: nothing of
 	# ours is in it.
 	[ "${UPSTREAM:-1}" = 0 ] || [ "${KERNEL_DEBUG:-0}" = 1 ] || variants="$variants stock"
@@ -63,14 +65,14 @@ fi
 
 [ "$LAB_ARCH" = x86_64 ] || say "arch $LAB_ARCH: cross-built with ${LAB_CROSS}gcc, results in ${ABUILD#"$LAB_TOP"/}/results"
 phase deps bash "$LAB_TOP/scripts/deps.sh"
-# The 6.1 kernels run mainline's cow.c from the 6.12 tree's upstream
-# branch (scripts/initramfs.sh): that branch is made even when no 6.12
-# kernel is.
+# The 6.1 kernels run mainline's cow.c from the upstream branch of
+# COW_TREE, 6.12 (scripts/lib.sh, scripts/initramfs.sh): that branch is
+# made even when no kernel of that tree is.
 case " $trees " in
-*" 6.12 "*) ;;
+*" $COW_TREE "*) ;;
 *" 6.1 "*)
-	phase "source 6.12" bash "$LAB_TOP/scripts/source.sh" 6.12
-	phase "tree 6.12" bash "$LAB_TOP/scripts/tree.sh" 6.12 upstream ;;
+	phase "source $COW_TREE" bash "$LAB_TOP/scripts/source.sh" "$COW_TREE"
+	phase "tree $COW_TREE" bash "$LAB_TOP/scripts/tree.sh" "$COW_TREE" upstream ;;
 esac
 built=" "
 for t in $trees; do

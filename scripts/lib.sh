@@ -26,17 +26,41 @@ if [ -n "${MAKEFLAGS:-}" ]; then
 	MAKEFLAGS=$(printf '%s\n' "$MAKEFLAGS" | sed -E 's/(^| )(ARCH|CROSS_COMPILE)=[^ ]*//g')
 	export MAKEFLAGS
 fi
+# The mainline tree: the tree the "upstream" and "stock" kernels are built
+# from. LAB_MAINLINE=7.3 (make check LAB_MAINLINE=7.3) builds them from
+# Debian's linux-source-7.3 (trixie-backports, scripts/source.sh) with
+# patches/mainline-7.3/ instead of 6.12 with patches/mainline/; without
+# it, 6.12, as always. The kernels keep their names (upstream, stock),
+# and so their expectations: what differs on a tree is said by the fact
+# files' "TREE:" prefix (AWK_ARCH) and by the files named after the tree
+# (lab-<tree>.config, guest/mmtests-<tree>, compliance.known-<tree>).
+MAINLINE_TREE=${LAB_MAINLINE:-6.12}
+case $MAINLINE_TREE in
+6.1) printf 'ERROR: LAB_MAINLINE=6.1: 6.1 is the series'"'"' tree; the mainline tree is 6.12 (the default) or newer\n' >&2
+	exit 1 ;;
+[0-9]*.[0-9]*) [[ $MAINLINE_TREE =~ ^[0-9]+\.[0-9]+$ ]] || {
+	printf 'ERROR: LAB_MAINLINE=%s: a tree, such as 7.3\n' "$MAINLINE_TREE" >&2
+	exit 1; } ;;
+*) printf 'ERROR: LAB_MAINLINE=%s: a tree, such as 7.3\n' "$MAINLINE_TREE" >&2
+	exit 1 ;;
+esac
+LAB_MAINLINE=$MAINLINE_TREE
+export LAB_MAINLINE
 # ABUILD: where the artifacts of one architecture live: build/ itself for
 # x86_64 (obj/, results/, selftest/, initramfs/, logs/, as they always
 # were), build/arm64/ for arm64 (the same, and sysroot/: the arm64
 # Debian packages the guest takes its programs from). The kernel trees
-# (build/linux, build/am, build/linux-6.12, build/am-6.12) and build/host
-# are shared.
+# (build/linux, build/am, build/linux-6.12, build/am-6.12, build/linux-7.3,
+# ...) and build/host are shared. Another mainline tree than 6.12 has an
+# ABUILD of its own, build/mainline-<tree>/ (build/arm64/mainline-<tree>/):
+# its kernels have the same names as 6.12's, and their objects, results and
+# summary must not overwrite those of a default make check.
 if [ "$LAB_ARCH" = x86_64 ]; then
 	ABUILD=$BUILD
 else
 	ABUILD=$BUILD/$LAB_ARCH
 fi
+[ "$MAINLINE_TREE" = 6.12 ] || ABUILD=$ABUILD/mainline-$MAINLINE_TREE
 LOGS=$ABUILD/logs
 mkdir -p "$LOGS"
 
@@ -157,14 +181,27 @@ export KARCH KSRCARCH KIMAGE GUEST_CC GUEST_CLOCK SYSROOT
 x86_only() {
 	[ "$LAB_ARCH" = x86_64 ] || die "$1 is x86_64 only for now (ARCH=$LAB_ARCH)"
 }
+# default_mainline_only WHAT: stop a tool whose kernels, patches or facts
+# are 6.12's (make series, bisect, bench, clock-soak, seen-to-fail,
+# report-to-fail) when LAB_MAINLINE names another tree.
+default_mainline_only() {
+	[ "$MAINLINE_TREE" = 6.12 ] || die "$1 knows only the default mainline tree, 6.12, for now (LAB_MAINLINE=$MAINLINE_TREE)"
+}
 
 # AWK_ARCH: an awk function, arch_field(f), for the columns of the fact
-# files (scripts/expected-skips, scripts/cow-expected) that may name one
-# architecture: "arm64:WHAT" holds on arm64 only, and gives WHAT there
-# and "" elsewhere; an entry without such a prefix holds everywhere, as it
-# is. The awk program needs -v arch="$LAB_ARCH".
+# files (scripts/expected-skips, scripts/cow-expected, scripts/known-bugs)
+# that may name one architecture: "arm64:WHAT" holds on arm64 only, and
+# gives WHAT there and "" elsewhere; an entry without such a prefix holds
+# everywhere, as it is. Likewise a mainline tree: "7.3:WHAT" holds only
+# when the mainline tree is 7.3 (LAB_MAINLINE), "6.12:WHAT" only on the
+# default; both prefixes may stand, the architecture's first
+# ("arm64:7.3:upstream"). The awk program needs -v arch="$LAB_ARCH"; the
+# tree it takes from the environment (LAB_MAINLINE, exported above).
 # shellcheck disable=SC2016
-AWK_ARCH='function arch_field(f,   a) { if (match(f, /^(x86_64|arm64):/)) { a = substr(f, 1, RLENGTH - 1); return a == arch ? substr(f, RLENGTH + 1) : "" } return f }'
+AWK_ARCH='function arch_field(f,   a) {
+	if (match(f, /^(x86_64|arm64):/)) { a = substr(f, 1, RLENGTH - 1); if (a != arch) return ""; f = substr(f, RLENGTH + 1) }
+	if (match(f, /^[0-9]+\.[0-9]+:/)) { a = substr(f, 1, RLENGTH - 1); if (a != ENVIRON["LAB_MAINLINE"]) return ""; f = substr(f, RLENGTH + 1) }
+	return f }'
 
 # Boot configurations: KERNEL@CONF is KERNEL, built and packed as it is,
 # booted another way, with the kselftest alone; its results are its own
@@ -236,18 +273,37 @@ fuzz_min() {
 }
 
 # The kernel trees. "6.1": Debian's linux-source-6.1 (or KSRC), where the
-# series goes. "6.12": Debian's linux-source-6.12 (or KSRC_UPSTREAM), the
-# nearest tree to mainline here, for the "upstream" kernel (with
-# patches/mainline) and the "stock" one (Debian's 6.12 as it is, plus the
-# selftest: what a CI that runs the kselftest on a distribution's kernel
-# meets).
+# series goes. The mainline tree (MAINLINE_TREE, above): "6.12", Debian's
+# linux-source-6.12 (or KSRC_UPSTREAM), or with LAB_MAINLINE=7.3
+# trixie-backports' linux-source-7.3 (or KSRC_MAINLINE), the nearest tree to
+# mainline here, for the "upstream" kernel (with mainline_dir's series)
+# and the "stock" one (Debian's kernel as it is, plus the selftest: what a
+# CI that runs the kselftest on a distribution's kernel meets).
 # variant_tree VARIANT: the tree a kernel variant is built from.
 variant_tree() {
 	case $1 in
-	upstream* | stock*) echo 6.12 ;;
+	upstream* | stock*) echo "$MAINLINE_TREE" ;;
 	*) echo 6.1 ;;
 	esac
 }
+# mainline_dir [TREE]: the directory of the series the upstream kernel of
+# a mainline tree gets (its "series" file names the patches in order):
+# patches/mainline/ for 6.12, patches/mainline-<tree>/ for another. The
+# 6.12 series keeps its place (make series SERIES=mainline mails it).
+mainline_dir() {
+	local t=${1:-$MAINLINE_TREE}
+	if [ "$t" = 6.12 ]; then echo "$LAB_TOP/patches/mainline"; else echo "$LAB_TOP/patches/mainline-$t"; fi
+}
+[ -f "$(mainline_dir "$MAINLINE_TREE")/series" ] ||
+	{ printf 'ERROR: LAB_MAINLINE=%s: no %s/series\n' "$MAINLINE_TREE" "$(mainline_dir "$MAINLINE_TREE")" >&2; exit 1; }
+# COW_TREE: the mainline tree whose upstream branch gives the 6.1 kernels
+# mainline's cow.c (scripts/initramfs.sh, built against 6.1's uapi by
+# scripts/cow/build.sh): 6.12, whatever LAB_MAINLINE says. 7.3's cow.c
+# needs helpers (vm_util's log_test_*, hugepage_settings.c) that
+# scripts/cow/compat.h does not give, and 6.12's is what the 6.1 kernels'
+# expectations (scripts/cow-expected) were measured with.
+# shellcheck disable=SC2034 # (initramfs.sh, lab.sh, bisect.sh)
+COW_TREE=6.12
 # tree_dir TREE, am_dir TREE: its source (the kernels are built from it)
 # and its worktree (where the branches are made).
 tree_dir() {
@@ -381,7 +437,7 @@ check_drift() {
 }
 
 # kernel_has KERNEL SUBJECT: whether a kernel has the patch of
-# patches/series with that subject: the baseline and the stock 6.12
+# patches/series with that subject: the baseline and the stock mainline
 # kernel (with -debug or +BREAK) have none, commit-N the first N, every
 # other kernel all of them (the upstream one has their mainline
 # counterparts, patches/mainline).

@@ -13,6 +13,7 @@
 # build/report-to-fail/<name>.log, and results.md has the table. The
 # control case, "green", changes nothing and must pass.
 . "$(dirname "$0")/lib.sh"
+default_mainline_only "make report-to-fail"
 
 SRC=${RESULTS:-$ABUILD/results}
 OUT=$ABUILD/report-to-fail

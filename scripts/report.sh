@@ -140,7 +140,13 @@ for v in "$@"; do
 	# The serial port ends lines with CR LF.
 	{ sub(/\r$/, "") }
 	# The harness names a case on its "#  RUN" line; its "ok" line may not.
-	/^#  RUN / { cur = $3; seen_out = ""; seen_diff = ""; seen_layout = ""; seen_bug = ""; next }
+	/^#  RUN / { cur = $3; seen_out = ""; seen_diff = ""; seen_layout = ""; seen_bug = ""; cow_run = ""; cow_msg = ""; next }
+	# cow.c from 7.3 on reports as log_test_result() does: its result
+	# line repeats the case'"'"'s "[RUN]" text, and what it found is the
+	# message before it (ksft_print_msg, ksft_perror). Until 6.12 the
+	# result line itself said it. Kept for the result rule below.
+	/^# \[RUN\] / { cow_run = substr($0, 9); cow_msg = ""; next }
+	/^# / && cow_run != "" { cow_msg = substr($0, 3) }
 	# A failure the test puts down to a known bug says so, on a line of
 	# its own or in an assertion'"'"'s message: that is its reason.
 	/^# .*known bug/ { if (seen_bug == "") seen_bug = substr($0, 3) }
@@ -166,7 +172,14 @@ for v in "$@"; do
 		rank["FAIL"] = 3; rank["PASS"] = 2; rank["XFAIL"] = 2; rank["SKIP"] = 1
 		if (st != "SKIP" && st != "XFAIL") reason = seen_out
 		if (st == "FAIL" && seen_bug != "") reason = seen_bug
-		# cow.c says what it found on its result line
+		# cow.c says what it found on its result line (until 6.12), or in
+		# the message before a result line that repeats its "[RUN]" text
+		# (7.3 on): that message is then the reason of a failure, a skip
+		# or an xfail.
+		if (name ~ /^cow\./ && cow_run != "" && cow_msg != "" && st != "PASS") {
+			t = $0; sub(/^(not )?ok [0-9]+ */, "", t); sub(/^# (SKIP|XFAIL) ?/, "", t)
+			if (t == cow_run) reason = cow_msg
+		}
 		if (reason == "" && name ~ /^cow\./ && st != "SKIP" && st != "XFAIL") { reason = $0; sub(/^(not )?ok [0-9]+ */, "", reason) }
 		# Of the skips, the one of a run that had the device tells why.
 		rk = rank[st]
@@ -473,7 +486,7 @@ if ran "patched$sfx" && ran "upstream$sfx"; then
 	# the union of both kernels'"'"' cases: one missing on either side fails
 	$1 ~ /^userptr\./ { st[$1, k] = $2 ": " $3; d[$1, k] = $4; lay[$1, k] = $5; if (!($1 in seen)) { seen[$1] = 1; order[n++] = $1 } }
 	END {
-		print "| case | patched (6.1) | upstream (6.12) | recorded difference |"
+		print "| case | patched (6.1) | upstream (" mt ") | recorded difference |"
 		print "|---|---|---|---|"
 		if (n == 0) { print "| (none) | no media_userptr case on either kernel | | |"; err = 1 }
 		for (i = 0; i < n; i++) {
@@ -495,17 +508,18 @@ if ran "patched$sfx" && ran "upstream$sfx"; then
 		}
 		printf "\n%d of %d cases agree, %d differ as recorded, %d not compared (physical layout), %d missing on one kernel\n", agree, n, recorded, unlike, missing
 		exit err
-	}' "$RES/patched$sfx/cases.tsv" "$RES/upstream$sfx/cases.tsv" >"$RES/upstream$sfx.md"; then
+	}' mt="$MAINLINE_TREE" "$RES/patched$sfx/cases.tsv" "$RES/upstream$sfx/cases.tsv" >"$RES/upstream$sfx.md"; then
 		gate "patched and upstream differ where the test records no difference, or agree where it does:"
 		bad=1
 	fi
 	cat "$RES/upstream$sfx.md"
-	{ echo; echo "## 6.1 patched against 6.12 upstream"; echo; cat "$RES/upstream$sfx.md"; } >>"$SUM"
+	{ echo; echo "## 6.1 patched against $MAINLINE_TREE upstream"; echo; cat "$RES/upstream$sfx.md"; } >>"$SUM"
 fi
 
 # cow.c: every case not listed as failing on a kernel (scripts/cow-expected,
 # "fail") gives the same result (pass, fail, skip or xfail) on every kernel
-# of the run that has it, but where an entry "differs" says that the 6.12
+# of the run that has it, but where an entry "differs" says that the
+# mainline tree's (6.12, or LAB_MAINLINE's; the entry names it)
 # kernels differ from the 6.1 ones, and why: there they must differ; and
 # where an entry "varies" names a tree, the case's result on that tree's
 # kernels is not compared (it changes from run to run), but must be PASS
@@ -514,7 +528,7 @@ cowk=() cowf=()
 for v in "$@"; do [ ! -f "$RES/$v/cow.counts" ] || { cowk+=("$v"); cowf+=("$RES/$v/cases.tsv"); }; done
 if [ ${#cowk[@]} -gt 1 ]; then
 	trees=$(for v in "${cowk[@]}"; do k=${v%-debug}; printf '%s=%s ' "$v" "$(variant_tree "${k%%+*}")"; done)
-	if ! awk -F'\t' -v trees="$trees" -v arch="$LAB_ARCH" '
+	if ! awk -F'\t' -v trees="$trees" -v arch="$LAB_ARCH" -v mt="$MAINLINE_TREE" '
 	'"$AWK_GLOB"'
 	'"$AWK_ARCH"'
 	function row(t, why,   j) {
@@ -525,8 +539,12 @@ if [ ${#cowk[@]} -gt 1 ]; then
 	BEGIN { m = 0; mv = 0; n = split(trees, w, " "); for (i = 1; i <= n; i++) { split(w[i], kv, "="); kern[i] = kv[1]; tree[i] = kv[2] } }
 	FILENAME ~ /cow-expected$/ {
 		if ($0 ~ /^#/ || NF < 4 || arch_field($2) == "") next
+		# (an entry of a tree that is not in this run, 6.12 when
+		# LAB_MAINLINE names another, is not for this run)
+		if ($1 == "varies" && arch_field($2) != mt && arch_field($2) != "6.1") next
 		if ($1 == "varies") { vc[mv] = glob($3); vt[mv] = arch_field($2); vn[mv] = $3; vw[mv] = $4; mv++; next }
-		if ($1 != "differs") next
+		# a difference recorded for another mainline tree is not for this run
+		if ($1 != "differs" || arch_field($2) != mt) next
 		dc[m] = glob($3); dn[m] = $3; dw[m] = $4; m++; next
 	}
 	FNR == 1 { k++ }
@@ -554,7 +572,7 @@ if [ ${#cowk[@]} -gt 1 ]; then
 					else varied[t] = 1
 					continue
 				}
-				if (tree[j] == "6.12") { if (b == "") b = st[t, j]; else if (b != st[t, j]) why = "differs within 6.12" }
+				if (tree[j] == mt) { if (b == "") b = st[t, j]; else if (b != st[t, j]) why = "differs within " mt }
 				else { if (a == "") a = st[t, j]; else if (a != st[t, j]) why = "differs within 6.1" }
 			}
 			for (e = 0; e < m; e++) if (t ~ dc[e]) break
@@ -563,13 +581,13 @@ if [ ${#cowk[@]} -gt 1 ]; then
 					dhit[e]++
 					if (a == b) why = "recorded as a difference (" dn[e] "), but the same on both trees"
 					else { rec++; row(t, "recorded: " dw[e]); continue }
-				} else if (a != b) why = "differs between 6.1 and 6.12, and scripts/cow-expected does not record it"
+				} else if (a != b) why = "differs between 6.1 and " mt ", and scripts/cow-expected does not record it"
 			}
 			if (why == "" && (t in varied)) { nvar++; row(t, "varies on " vt[v] ", not compared: " vw[v]); continue }
 			if (why == "") continue
 			row(t, "**" why "**"); bad++
 		}
-		for (j = 1; j <= n; j++) if (tree[j] == "6.12") u = 1; else o = 1
+		for (j = 1; j <= n; j++) if (tree[j] == mt) u = 1; else o = 1
 		for (e = 0; e < m; e++) if (u && o && !dhit[e]) {
 			printf "| %s | recorded difference that no case on both trees has: %s |\n", dn[e], dw[e]; bad++
 		}

@@ -8,6 +8,7 @@
 # table. Fails if a broken run passes, or fails without the expected words.
 . "$(dirname "$0")/lib.sh"
 x86_only "make seen-to-fail"
+default_mainline_only "make seen-to-fail"
 
 OUT=$BUILD/seen-to-fail
 mkdir -p "$OUT"
@@ -26,7 +27,7 @@ nodmasg	vivid loaded without its dma-sg instances	LAB_INJECT=nodmasg $quick run	
 nothp	tmpfs that cannot PMD-map the pagecache THP (huge=never)	LAB_INJECT=nothp $quick run	$failed_thp
 nopmdguard	patch 1's do_set_pmd() guard removed	LAB_BREAK=nopmdguard $quick run	$failed_thp
 anononly	patch 3's gup_must_unshare() back to anonymous pages only	LAB_BREAK=anononly COMPLIANCE=0 STRESS=0 MM_TESTS=0 run	$failed_cow
-nolivelockfix	6.12 without our do_set_pmd() fix (patch 1 of patches/mainline)	LAB_BREAK=upstream+nolivelockfix $quick run	$failed_thp
+nolivelockfix	6.12 without the lab's stand-in for Zhang Yi's v2 (patches/mainline/lab/0001)	LAB_BREAK=upstream+nolivelockfix $quick run	$failed_thp
 norequestfix	6.12 without the vivid and vim2m request fixes (patches 3 and 4 of patches/mainline)	LAB_BREAK=upstream+norequestfix COMPLIANCE=0 MM_TESTS=0 run	v4l2_ctrl_request_complete
 compliance	v4l2-compliance cannot open its node	LAB_INJECT=compliance LAB_NODES=vim2m STRESS=0 MM_TESTS=0 MM_AB=0 UPSTREAM=0 check	no Total line
 dma32	the test drivers' 32-bit DMA mask back, in a 6 GiB guest	LAB_BREAK=dma32 KERNELS=patched+dma32@mem6g $quick check	failed: ^  userptr\.vivid_cap_dma_sg\.

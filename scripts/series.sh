@@ -5,11 +5,19 @@
 #             of build/linux (the default)
 #   mainline  patches/mainline/ and the selftest commit, for the media and
 #             mm trees: branch "upstream" of build/linux-6.12 (Debian's 6.12)
-#   livelock  patches 1 and 2 of patches/mainline/ alone (the mm fix and
-#             its cow.c case), for the mm list, on the same 6.12 base
-# What is mailed is base..refs/mail/V (scripts/tree.sh records the last
-# mailed commit, the selftest commit, there); on 6.1 the lab's own
-# patches/lab/*.patch follow it in every branch and are never mailed.
+#   livelock  our reply to Zhang Yi's "[PATCH v2] mm: do not install PMD
+#             mappings when handling a COW fault" (scripts/reply-livelock.txt,
+#             with the lab's figures of 7.3.4 and 6.12.118 with and without
+#             v2's change) and, in reply to v2 too, our cow.c case
+#             (patches/mainline-7.3/0002) as "[PATCH] selftests/mm: ...",
+#             on branch "upstream" of build/linux-7.3 (LAB_MAINLINE=7.3,
+#             which this series sets); no cover letter
+# What is mailed is refs/mail-base/V..refs/mail/V (scripts/tree.sh records
+# the last mailed commit, the selftest commit, in refs/mail/V); on 6.1 the
+# lab's own patches/lab/*.patch follow it in every branch, and on the
+# mainline tree the lab-only patches of patches/mainline*/lab/ (the
+# stand-in for Zhang Yi's v2) come before refs/mail-base/V: neither is
+# ever mailed.
 # The checks, one line each; any failure fails the run:
 #   - checkpatch --strict on every patch; a known item (KNOWN below) is
 #     reported by name as open, and must be resolved before mailing;
@@ -24,8 +32,19 @@
 # SERIES_VERSION=N sets the -vN of the series (default 1). RESULTS=DIR: the
 # make check results the cover letter carries (default build/results).
 # SERIES_COVER=FILE: another cover template than scripts/cover-letter*.txt.
+# SERIES=livelock is 7.3's: its follow-up patch must apply on 7.3.4 with
+# the lab's stand-in for v2, and its figures come from both mainline trees.
+if [ "${SERIES:-6.1}" = livelock ]; then
+	[ "${LAB_MAINLINE:-7.3}" = 7.3 ] || {
+		echo "ERROR: SERIES=livelock is against 7.3 (LAB_MAINLINE=7.3), not LAB_MAINLINE=$LAB_MAINLINE" >&2
+		exit 1
+	}
+	export LAB_MAINLINE=7.3
+fi
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/reply.sh"
 x86_only "make series"
+[ "${SERIES:-6.1}" = livelock ] || default_mainline_only "make series"
 
 # What differs between the series: the tree and its tested kernel (V), how
 # many of the mailed commits go (all, or the first N), what their subjects
@@ -44,14 +63,17 @@ case $SERIES in
 	COVER_CC='' NEED="baseline patched" ;;
 mainline) T=6.12 V=upstream PICK=all MUST='' TEMPLATE=cover-letter-mainline.txt
 	COVER_CC='' NEED=upstream ;;
-livelock) T=6.12 V=upstream PICK=2 MUST='^(mm|selftests/mm)[/:]' TEMPLATE=cover-letter-livelock.txt
-	COVER_CC='' NEED=upstream ;;
+# livelock: no series and no cover letter, but a reply (the template) and
+# one patch, both in reply to v2 (the template's In-Reply-To); the
+# figures are read where they are, and a missing one is an open item.
+livelock) T=7.3 V=upstream PICK=1 MUST='^selftests/mm[/:]' TEMPLATE=reply-livelock.txt
+	COVER_CC='' NEED='' ;;
 *) die "SERIES=$SERIES: 6.1, mainline or livelock" ;;
 esac
 TREE=$(tree_dir "$T")
 OUT=$BUILD/series/$SERIES
 VERIFY=$BUILD/series-verify-$SERIES
-RESULTS=${RESULTS:-$BUILD/results}
+RESULTS=${RESULTS:-$ABUILD/results}
 TEMPLATE=${SERIES_COVER:-$LAB_TOP/scripts/$TEMPLATE}
 # kernel.sh builds a variant from the branch of its name, on the tree that
 # variant_tree() gives: upstream* is 6.12.
@@ -93,13 +115,14 @@ KNOWN=$(printf '%s\t%s\t%s\n' \
 	'Cc: stable without Fixes:, because the id of "media: vim2m: support requests" (v4.20) could not be verified here; verify it in mainline and add the Fixes: tag')
 
 [ -f "$TEMPLATE" ] || die "no cover template $TEMPLATE"
+summary=$(mktemp)
+trap 'rm -f "$summary"' EXIT
+if [ "$SERIES" != livelock ]; then
 
 # The cover letter carries the results of the last make check: they must
 # be there, for the kernels this series needs, without a failed case.
 [ -f "$RESULTS/summary.md" ] || die "no $RESULTS/summary.md: run make check first, the cover letter carries its results"
 # The kernel's lines in it come from the serial port: no CR goes in a mail.
-summary=$(mktemp)
-trap 'rm -f "$summary"' EXIT
 tr -d '\r' <"$RESULTS/summary.md" >"$summary"
 ran=$(sed -n 's/^- \*\*\([^*]*\)\*\* (.*/\1/p' "$summary" | paste -sd' ' -)
 for k in $NEED; do
@@ -126,17 +149,28 @@ if [ "$SERIES" = mainline ]; then
 fi
 [ "$SERIES" != 6.1 ] || compliance_ok "baseline against patched" || true
 say "results: $RESULTS/summary.md (kernels: $ran)"
+fi
 
 phase "source $T" bash "$LAB_TOP/scripts/source.sh" "$T"
-# checkpatch comes from the newest tree the lab has (6.12), whatever the
-# series is against: its checks are the ones a maintainer runs today.
-[ "$T" = 6.12 ] || phase "source 6.12" bash "$LAB_TOP/scripts/source.sh" 6.12
-CHECKPATCH=$(tree_dir 6.12)/scripts/checkpatch.pl
+# checkpatch comes from the series' own tree, or from 6.12 for the 6.1
+# series: its checks are the ones a maintainer runs today.
+CP_T=$T
+[ "$T" != 6.1 ] || CP_T=6.12
+[ "$CP_T" = "$T" ] || phase "source $CP_T" bash "$LAB_TOP/scripts/source.sh" "$CP_T"
+CHECKPATCH=$(tree_dir "$CP_T")/scripts/checkpatch.pl
 phase "tree $T" bash "$LAB_TOP/scripts/tree.sh" "$T" "$V"
 git -C "$TREE" rev-parse -q --verify "refs/mail/$V" >/dev/null ||
 	die "no refs/mail/$V in $TREE: scripts/tree.sh records the last mailed commit of $V there"
-base=$(git -C "$TREE" rev-parse base)
+# What is mailed starts after refs/mail-base/V: on the mainline tree the
+# lab-only patches of mainline_dir's lab/ (the stand-in for Zhang Yi's v2)
+# come first and are never mailed (patches/mainline/lab/README.md);
+# elsewhere it is the tree's base.
+git -C "$TREE" rev-parse -q --verify "refs/mail-base/$V" >/dev/null ||
+	die "no refs/mail-base/$V in $TREE: scripts/tree.sh records where what is mailed starts there"
+base=$(git -C "$TREE" rev-parse "refs/mail-base/$V")
 mail=$(git -C "$TREE" rev-parse "refs/mail/$V")
+git -C "$TREE" merge-base --is-ancestor "$base" "$mail" ||
+	die "refs/mail-base/$V is not below refs/mail/$V: run scripts/tree.sh $T"
 git -C "$TREE" merge-base --is-ancestor "$mail" "$V" ||
 	die "refs/mail/$V is not on branch $V: run scripts/tree.sh $T"
 version=$(cat "$TREE/.git/lab-version")
@@ -165,18 +199,42 @@ fi
 # from the plain files, with its TARGETS line and MAINTAINERS entry).
 rm -rf "$OUT"
 mkdir -p "$OUT"
-git -C "$TREE" format-patch -q --no-signature --cover-letter --base="$base" \
-	--subject-prefix="$PREFIX" -v"$N" -o "$OUT" "$base..$tip"
-patches=()
+# livelock: one patch in v2's thread, no cover letter, "[PATCH]" for a
+# first version, and no base-commit: (the lab's trees have no history, and
+# its base is 7.3.4 with the stand-in, which the message names instead).
+fp_opts=(--cover-letter --base="$base" -v"$N")
+if [ "$SERIES" = livelock ]; then
+	fp_opts=(--no-cover-letter)
+	[ "$N" = 1 ] || fp_opts+=(-v"$N")
+fi
+git -C "$TREE" format-patch -q --no-signature "${fp_opts[@]}" \
+	--subject-prefix="$PREFIX" -o "$OUT" "$base..$tip"
+patches=() cover=""
 for p in "$OUT"/*.patch; do
 	case $p in *-0000-cover-letter.patch) cover=$p ;; *) patches+=("$p") ;; esac
 done
+# livelock: the reply to v2 takes the cover letter's place (written below,
+# from the template); the template's headers name the thread and its
+# people, whom the patch goes to as well.
+if [ "$SERIES" = livelock ]; then
+	cover=$OUT/0000-reply-to-v2.eml
+	reply_header() { # NAME: the template's header of that name
+		awk -v h="$1: " '/^#/ { next } /^$/ { exit } index($0, h) == 1 { print substr($0, length(h) + 1); exit }' "$TEMPLATE"
+	}
+	thread_id=$(reply_header In-Reply-To)
+	thread_to=$(reply_header To)
+	thread_cc=$(reply_header Cc)
+	if [ -z "$thread_id" ] || [ -z "$thread_to" ] || [ -z "$(reply_header Subject)" ]; then
+		die "$TEMPLATE: its headers need Subject:, In-Reply-To: and To:"
+	fi
+fi
 count=${#patches[@]}
 [ "$count" = "${#commits[@]}" ] || die "format-patch wrote $count patches for ${#commits[@]} commits"
 # The sender's identity in From: and Signed-off-by:, in place of the
 # identity the patches are stored with (their commits' authors).
 mapfile -t stored < <(git -C "$TREE" log --format='%an <%ae>' "$base..$tip" | LC_ALL=C sort -u)
 for p in "$cover" "${patches[@]}"; do
+	[ -f "$p" ] || continue
 	for id in "${stored[@]}"; do
 		ID=$id SENDER=$SENDER perl -0pi -e '
 			my ($id, $to) = ($ENV{ID}, $ENV{SENDER});
@@ -205,22 +263,39 @@ add_headers() { # patch "To: ..." "Cc: ..."
 		{ print to; print cc; print; done = 1 }' "$1" >"$1.new"
 	mv "$1.new" "$1"
 }
+uniq_list() { tr ',' '\n' | sed 's/^ *//' | grep -v '^$' | awk '!seen[$0]++' | paste -sd, - | sed 's/,/, /g'; }
 all_to="" all_cc=""
-printf '%s\n' "--- the $SERIES series (v$N, $count patches + cover letter, on $version) and its recipients"
+if [ "$SERIES" = livelock ]; then
+	printf '%s\n' "--- the $SERIES mailing (a reply to v2 and $count patch in its thread, on $version with the lab's stand-in for v2) and its recipients"
+else
+	printf '%s\n' "--- the $SERIES series (v$N, $count patches + cover letter, on $version) and its recipients"
+fi
 for p in "${patches[@]}"; do
 	r=$(recipients "$p")
 	to=$(echo "$r" | sed -n 's/^To: //p')
 	cc=$(echo "$r" | sed -n 's/^Cc: //p')
+	if [ "$SERIES" = livelock ]; then
+		# In v2's thread: its people too, and In-Reply-To/References.
+		cc=$( (echo "$to" | uniq_list | tr ',' '\n' | sed 's/^ *//' | sed 's/^/-/'
+			echo "$cc, $thread_to, $thread_cc" | uniq_list | tr ',' '\n' | sed 's/^ *//') |
+			awk '/^-/ { drop[substr($0, 2)] = 1; next } !($0 in drop)' | uniq_list)
+		awk -v id="$thread_id" 'done || !/^Subject: / { print; next }
+			{ print "In-Reply-To: " id; print "References: " id; print; done = 1 }' "$p" >"$p.new"
+		mv "$p.new" "$p"
+	fi
 	add_headers "$p" "To: $to" "Cc: $cc"
 	all_to="$all_to, $to"
 	all_cc="$all_cc, $cc"
 	printf '%s\n  To: %s\n  Cc: %s\n' "$(basename "$p")" "$to" "$cc"
 done
-uniq_list() { tr ',' '\n' | sed 's/^ *//' | grep -v '^$' | awk '!seen[$0]++' | paste -sd, - | sed 's/,/, /g'; }
-cover_to=$(echo "$all_to" | uniq_list)
-cover_cc=$(echo "$all_cc, $COVER_CC" | uniq_list)
-add_headers "$cover" "To: $cover_to" "Cc: $cover_cc"
-printf '%s\n  To: %s\n  Cc: %s\n' "$(basename "$cover")" "$cover_to" "$cover_cc"
+if [ "$SERIES" = livelock ]; then
+	printf '%s\n  To: %s\n  Cc: %s\n  In-Reply-To: %s\n' "$(basename "$cover")" "$thread_to" "$thread_cc" "$thread_id"
+else
+	cover_to=$(echo "$all_to" | uniq_list)
+	cover_cc=$(echo "$all_cc, $COVER_CC" | uniq_list)
+	add_headers "$cover" "To: $cover_to" "Cc: $cover_cc"
+	printf '%s\n  To: %s\n  Cc: %s\n' "$(basename "$cover")" "$cover_to" "$cover_cc"
+fi
 
 # --- The cover letter: the template's first line is the subject, the rest
 # the body, where @VERSION@ and @ORIGIN@ are the tree's and a line @FIXES@
@@ -328,15 +403,18 @@ results_6_1() {
 }
 
 results_mainline() {
-	echo "Results of the lab's last make check, $version with this series, in QEMU:"
+	echo "Results of the lab's last make check, $version with this series, in QEMU"
+	echo "(the kernel also carries, before the series, the lab's stand-in for"
+	echo "Zhang Yi's \"mm: do not install PMD mappings when handling a COW"
+	echo "fault\" v2: the same condition in do_set_pmd(); it is not part of it):"
 	echo
 	kernel_lines upstream
 	per_program upstream
 	case_group upstream '^userptr\..*_out_.*\.shmem_thp_private$' \
-		"R/O pins of a PMD-mapped tmpfs THP (patch 1)"
-	case_group upstream '^vm\.cow$' "mm's cow test, with patch 2's case"
+		"R/O pins of a PMD-mapped tmpfs THP (Zhang Yi's v2, the lab's stand-in)"
+	case_group upstream '^cow\..*\.pmd_mapped_tmpfs_thp$' "mm's cow test, patch 1's case"
 	case_group upstream '^userptr\..*dma_contig\.unaligned$' \
-		"dma-contig, a buffer that does not start on a page (patch 5)"
+		"dma-contig, a buffer that does not start on a page (patch 4)"
 	compliance_line upstream
 	echo
 	echo "The same kselftest on 6.1.y with our 6.1 series (which makes the"
@@ -348,17 +426,26 @@ results_mainline() {
 		END { for (i = 0; i < m; i++) printf "    %d: %s\n", n[o[i]], o[i] }'
 }
 
-results_livelock() {
-	echo "Results of the lab's last make check, $version with these patches"
-	echo "and the rest of the lab's mainline series, in QEMU:"
-	echo
-	kernel_lines upstream
-	case_group upstream '^userptr\..*_out_.*\.shmem_thp_private$' \
-		"media_userptr, R/O USERPTR pins of a PMD-mapped tmpfs THP"
-	case_group upstream '^vm\.cow$' "mm's cow test, with patch 2's case"
-	case_group upstream '^vm\.' "mm's selftests"
-}
-
+# livelock: the reply to v2 instead (scripts/reply.sh): the figures of
+# 7.3 (RESULTS) and 6.12 (RESULTS_6_12, default build/results), where
+# they come from in figures.txt, and what is missing in missing.txt.
+if [ "$SERIES" = livelock ]; then
+	RESULTS_6_12=${RESULTS_6_12:-$BUILD/results}
+	figures=$(mktemp)
+	: >"$OUT/missing.txt"
+	: >"$OUT/figures.txt"
+	for t in 7.3 6.12; do
+		d=$RESULTS
+		[ "$t" = 7.3 ] || d=$RESULTS_6_12
+		v=$(cat "$(tree_dir "$t")/.git/lab-version" 2>/dev/null || echo "$t")
+		[ "$t" = 7.3 ] || echo
+		reply_figures "$t" "$d" "$v" "$OUT/missing.txt" "$OUT/figures.txt"
+	done >"$figures"
+	reply_mail "$TEMPLATE" "$SENDER" "$figures" >"$cover"
+	rm -f "$figures"
+	say "reply: $(basename "$cover"), its figures from: $OUT/figures.txt"
+	sed 's/^/  /' "$OUT/figures.txt"
+else
 fixes=$(mktemp)
 body=$(mktemp)
 fixes_list >"$fixes"
@@ -374,7 +461,6 @@ fixes_list >"$fixes"
 	case $SERIES in
 	6.1) results_6_1 ;;
 	mainline) results_mainline ;;
-	livelock) results_livelock ;;
 	esac
 } >"$body"
 subject=$(sed -n '1p' "$TEMPLATE")
@@ -384,6 +470,7 @@ awk -v subj="$subject" -v bodyf="$body" '
 	{ print }' "$cover" >"$cover.new"
 mv "$cover.new" "$cover"
 rm -f "$body" "$fixes"
+fi
 ! grep -n '@[A-Z]\+@' "$cover" || die "$(basename "$cover"): a placeholder of $TEMPLATE was not filled in"
 
 fail=0
@@ -391,6 +478,11 @@ open=()
 why=$(placeholder "$SENDER")
 [ -z "$why" ] ||
 	open+=("From: and Signed-off-by: $SENDER is a placeholder ($why): set git config user.name and user.email to the sender's own, and run make series again")
+# livelock: a figure the reply lacks is an open item.
+if [ "$SERIES" = livelock ]; then
+	while IFS= read -r l; do open+=("$l"); done <"$OUT/missing.txt"
+	rm -f "$OUT/missing.txt"
+fi
 # checkpatch --strict, patch by patch. Commit ids cannot be looked up in
 # the lab's tree, which has no history: that one check is left out (the
 # Fixes: ids are to be checked on the tree the series is rebased on).
@@ -440,7 +532,9 @@ for o in "${open[@]}"; do echo "  OPEN: $o"; done
 # git am onto a fresh base gives what tree.sh made, and with patches/lab/
 # on top, the tree that make check tested.
 am_check() {
-	local got want tested with_lab=""
+	local got want tested with_lab="" onto=""
+	[ "$base" = "$(git -C "$TREE" rev-parse base)" ] ||
+		onto=" with the lab-only $(git -C "$TREE" log --format=%s "base..$base" | paste -sd';' -)"
 	[ "${#lab[@]}" = 0 ] || with_lab=" and of patches/lab/ (${#lab[@]} lab-only, not mailed)"
 	if ! git -C "$VERIFY" am -q "${patches[@]}" >"$LOGS/series-am.log" 2>&1; then
 		tail -n 20 "$LOGS/series-am.log"
@@ -454,7 +548,18 @@ am_check() {
 		return 1
 	fi
 	if [ "$tip" != "$mail" ]; then
-		say "git am of the series onto $version: the tree of the first $count commits of refs/mail/$V (${got:0:12}); make check tested the whole $V branch, not these alone"
+		say "git am of the series onto $version$onto: the tree of the first $count commits of refs/mail/$V (${got:0:12}); make check tested the whole $V branch, not these alone"
+		# What the series changes in tools/ (its selftests) is what the
+		# tested branch has there: the later commits leave it alone.
+		local tdirs=()
+		mapfile -t tdirs < <(git -C "$TREE" diff --name-only "$base" "$tip" -- tools/ | xargs -r -n1 dirname | LC_ALL=C sort -u)
+		if [ "${#tdirs[@]}" -gt 0 ]; then
+			if ! git -C "$TREE" diff --quiet "$tip" "$V" -- "${tdirs[@]}"; then
+				say "git am: branch $V, which make check tested, has other files in ${tdirs[*]} than the series"
+				return 1
+			fi
+			say "git am: ${tdirs[*]} as in branch $V, which make check built and ran"
+		fi
 		return 0
 	fi
 	if [ "${#lab[@]}" -gt 0 ] &&
@@ -481,8 +586,17 @@ am_check || fail=1
 git -C "$TREE" worktree remove --force "$VERIFY"
 
 # git send-email accepts it; --dry-run sends nothing and needs no network.
-if git -C "$TREE" send-email --dry-run --confirm=never --from="$SENDER" \
+# livelock: every message in reply to v2, by its own In-Reply-To (so
+# --no-thread), which the log must show.
+se_opts=()
+[ "$SERIES" != livelock ] || se_opts=(--no-thread)
+if git -C "$TREE" send-email --dry-run --confirm=never --from="$SENDER" "${se_opts[@]}" \
 	--smtp-server=/bin/false "$cover" "${patches[@]}" >"$LOGS/send-email-$SERIES.log" 2>&1; then
+	if [ "$SERIES" = livelock ] &&
+		[ "$(grep -cxF "In-Reply-To: $thread_id" "$LOGS/send-email-$SERIES.log")" != $((count + 1)) ]; then
+		say "git send-email --dry-run: not every message is in reply to $thread_id (log: $LOGS/send-email-$SERIES.log)"
+		fail=1
+	fi
 	say "git send-email --dry-run: accepted $((count + 1)) messages"
 else
 	tail -n 20 "$LOGS/send-email-$SERIES.log"
@@ -490,8 +604,12 @@ else
 	fail=1
 fi
 
-# Bisect build: every commit of the series builds, in order.
-if [ "${BISECT:-1}" = 1 ]; then
+# Bisect build: every commit of the series builds, in order; not when the
+# series changes nothing outside tools/ (livelock's cow.c case): make
+# check built and ran the selftests.
+if [ -z "$(git -C "$TREE" diff --name-only "$base" "$tip" -- ':!tools/')" ]; then
+	say "bisect build: skipped, the series changes only tools/"
+elif [ "${BISECT:-1}" = 1 ]; then
 	n=0
 	for c in "${commits[@]}"; do
 		n=$((n + 1))
@@ -569,5 +687,9 @@ if [ "${#open[@]}" -gt 0 ]; then
 	printf '  open: %s\n' "${open[@]}"
 	say "checked, but NOT READY TO MAIL: ${#open[@]} item(s) open ($OUT/open-items.txt)"
 else
-	say "checked, and ready to mail as $SENDER: git send-email $OUT/*.patch"
+	if [ "$SERIES" = livelock ]; then
+		say "checked, and ready to mail as $SENDER: git send-email --no-thread $cover ${patches[*]}"
+	else
+		say "checked, and ready to mail as $SENDER: git send-email $OUT/*.patch"
+	fi
 fi

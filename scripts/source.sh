@@ -1,23 +1,45 @@
 #!/usr/bin/env bash
 # Get one kernel tree's source into its directory (build/linux for 6.1,
-# build/linux-6.12 for 6.12) as a git repository whose first commit, on
-# branch "base", is the untouched source:
-#   scripts/source.sh [6.1|6.12]
+# build/linux-<tree> for the others) as a git repository whose first
+# commit, on branch "base", is the untouched source:
+#   scripts/source.sh [6.1|6.12|7.3]
 #
-# Default: Debian's linux-source-<tree> tarball. KSRC=/path (6.1) or
-# KSRC_UPSTREAM=/path (6.12): the user's own tree, git or plain; it is
-# only read, never changed.
+# Default: Debian's linux-source-<tree> tarball. 6.1 and 6.12 are Debian
+# 12's, installed on the host (make deps); a newer tree is not in Debian 12:
+# its linux-source-<tree> package is downloaded from LAB_SRC_SUITE
+# (default trixie-backports) by the lab's own apt (scripts/apt.sh), never
+# installed, and its tarball taken out of the .deb. KSRC=/path (6.1),
+# KSRC_UPSTREAM=/path (6.12) or KSRC_MAINLINE=/path (newer): the user's own
+# tree, git or plain; it is only read, never changed.
 . "$(dirname "$0")/lib.sh"
 
 T=${1:-6.1}
 TREE=$(tree_dir "$T")
-if [ "$T" = 6.1 ]; then
+PKGVER=""
+case $T in
+6.1)
 	TARBALL=${TARBALL:-/usr/src/linux-source-6.1.tar.xz}
-	KSRC=${KSRC:-}
-else
+	KSRC=${KSRC:-} ;;
+6.12)
 	TARBALL=/usr/src/linux-source-$T.tar.xz
-	KSRC=${KSRC_UPSTREAM:-}
-fi
+	KSRC=${KSRC_UPSTREAM:-} ;;
+*)
+	KSRC=${KSRC_MAINLINE:-}
+	DEBS=$BUILD/apt/debs/linux-source-$T
+	TARBALL=$DEBS/linux-source-$T.tar.xz
+	if [ -z "$KSRC" ]; then
+		bash "$LAB_TOP/scripts/apt.sh" get "linux-source-$T" \
+			"linux-source-$T/${LAB_SRC_SUITE:-trixie-backports}"
+		deb=$(find "$DEBS" -maxdepth 1 -name "linux-source-${T}_*.deb" | head -n 1)
+		[ -n "$deb" ] || die "no linux-source-$T package in $DEBS"
+		PKGVER=$(dpkg-deb -f "$deb" Version)
+		if ! [ "$TARBALL" -nt "$deb" ]; then
+			dpkg-deb --fsys-tarfile "$deb" |
+				tar -xO "./usr/src/linux-source-$T.tar.xz" >"$TARBALL.tmp"
+			mv "$TARBALL.tmp" "$TARBALL"
+		fi
+	fi ;;
+esac
 
 # The key names the source; the base commit is rebuilt only when it changes.
 if [ -n "$KSRC" ]; then
@@ -35,7 +57,9 @@ if [ -n "$KSRC" ]; then
 else
 	[ -f "$TARBALL" ] || die "$TARBALL is missing: install Debian's linux-source-$T (make deps)"
 	sha=$(sha256sum "$TARBALL" | cut -d' ' -f1)
-	origin="debian linux-source-$T $(dpkg-query -W -f='${Version}' "linux-source-$T" 2>/dev/null || echo '?') $TARBALL sha256:$sha"
+	[ -n "$PKGVER" ] ||
+		PKGVER=$(dpkg-query -W -f='${Version}' "linux-source-$T" 2>/dev/null || echo '?')
+	origin="debian linux-source-$T $PKGVER ${TARBALL#"$LAB_TOP"/} sha256:$sha"
 	key=${sha:0:16}-v2
 fi
 

@@ -6,9 +6,12 @@
 #   mediaonly  the media patches without the mm prerequisite
 #   patched    the whole series from patches/series
 #   commit-N   its first N patches (make bisect, scripts/bisect.sh)
-# On 6.12 (build/linux-6.12):
+# On the mainline tree (build/linux-6.12, or build/linux-7.3 with
+# LAB_MAINLINE=7.3: scripts/lib.sh):
 #   upstream   what mainline still needs, from patches/mainline/series
-#   stock      the selftest only: Debian's 6.12 as a CI finds it
+#              (6.12), patches/mainline-<tree>/series (another tree),
+#              after the lab-only patches of that directory's lab/
+#   stock      the selftest only: Debian's kernel as a CI finds it
 #   K+NAME     kernel K with scripts/breaks/NAME.patch on top: a check
 #              broken on purpose, to see a test fail (LAB_BREAK=NAME)
 #   K+proposed kernel K with patches/proposed/*.patch on top: what is
@@ -18,7 +21,14 @@
 # tools/testing/selftests/media_userptr/: refs/mail/VARIANT points to it, on
 # both trees. On 6.1 the lab's own kernel patches (patches/lab/*.patch, in
 # file order; never mailed) follow it, on every branch, so that the tested
-# tree is the mailed tree plus patches/lab. On 6.12, refs/mail/V is V.
+# tree is the mailed tree plus patches/lab. On the mainline tree, refs/mail/V
+# is V.
+# What is mailed starts after refs/mail-base/VARIANT. On the mainline tree
+# the upstream branches (upstream, upstream+NAME) get the lab-only patches
+# of the series' directory first (mainline_dir's lab/*.patch, in file
+# order: stand-ins for fixes others posted, never mailed,
+# patches/mainline/lab/README.md), and refs/mail-base/V is the commit after
+# them; elsewhere it is base.
 # A branch is remade only when its inputs changed. The branches are made
 # in their own worktree, build/am, so that the files the kernels are built
 # from (build/linux) are only touched where the branches differ.
@@ -55,7 +65,7 @@ variant_patches() {
 	esac
 	case $1 in baseline | stock) return 0 ;; esac
 	local dir=$LAB_TOP/patches
-	[ "$1" != upstream ] || dir=$LAB_TOP/patches/mainline
+	[ "$1" != upstream ] || dir=$(mainline_dir "$T")
 	while read -r p; do
 		case $p in '' | '#'*) continue ;; esac
 		[ -f "$dir/$p" ] || die "$dir/series names $p, which is missing"
@@ -68,10 +78,31 @@ variant_patches() {
 }
 
 # The lab-only patches that go on top of what is mailed: 6.1 only (6.12's
-# gup_test has mainline's long-term pin ioctls already).
+# and 7.3's gup_test have mainline's long-term pin ioctls already).
 lab_patches() {
 	[ "$T" = 6.1 ] || return 0
 	find "$LAB_TOP/patches/lab" -maxdepth 1 -name '*.patch' | LC_ALL=C sort
+}
+
+# The lab-only patches that go before what is mailed: on the mainline tree,
+# for the upstream kernel and its variants, mainline_dir's lab/ (the
+# stand-in for Zhang Yi's v2). Never the stock kernel's.
+# LAB_STANDIN=DIR: the patches in DIR (*.patch, *.mbox, *.mbx, as b4 or a
+# mail client saves them) instead, such as the posted v2 itself, to test a
+# patch someone else posted; they come from the user, never from the repo.
+lab_first_patches() { # variant
+	[ "$T" != 6.1 ] || return 0
+	case $1 in upstream | upstream+*) ;; *) return 0 ;; esac
+	local dir
+	dir=$(mainline_dir "$T")/lab
+	if [ -n "${LAB_STANDIN:-}" ]; then
+		dir=$LAB_STANDIN
+		[ -d "$dir" ] || die "LAB_STANDIN=$dir: not a directory"
+		[ -n "$(find "$dir" -maxdepth 1 \( -name '*.patch' -o -name '*.mbox' -o -name '*.mbx' \))" ] ||
+			die "LAB_STANDIN=$dir: no *.patch, *.mbox or *.mbx in it"
+	fi
+	[ -d "$dir" ] || return 0
+	find "$dir" -maxdepth 1 \( -name '*.patch' -o -name '*.mbox' -o -name '*.mbx' \) | LC_ALL=C sort
 }
 
 # git am, or stop with the reason.
@@ -107,30 +138,36 @@ selftest_commit() {
 }
 
 make_branch() {
-	local v=$1 key p patches lab
+	local v=$1 key p patches lab first
 	patches=$(variant_patches "$v")
 	lab=$(lab_patches)
+	first=$(lab_first_patches "$v")
 	# shellcheck disable=SC2086
-	key=$( (cat "$GIT/lab-source" "$LAB_TOP/scripts/tree.sh"; [ -z "$patches" ] || cat $patches
+	key=$( (cat "$GIT/lab-source" "$LAB_TOP/scripts/tree.sh"
+		echo "lab patches first:"; [ -z "$first" ] || cat $first
+		echo "series:"; [ -z "$patches" ] || cat $patches
 		cat "$LAB_TOP/scripts/selftest.commit"
 		cd "$LAB_TOP/$SELFTEST" && selftest_files | xargs cat
 		echo "lab patches:"; [ -z "$lab" ] || cat $lab) |
 		sha256sum | cut -c1-16)
 	if [ "$(cat "$GIT/lab-branch-$v" 2>/dev/null)" = "$key" ] &&
 		git rev-parse -q --verify "refs/heads/$v" >/dev/null &&
+		git rev-parse -q --verify "refs/mail-base/$v" >/dev/null &&
 		git rev-parse -q --verify "refs/mail/$v" >/dev/null; then
 		return 0
 	fi
 	git am --abort >/dev/null 2>&1 || true
 	git checkout -q -f -B "$v" base
 	git clean -q -f -d
+	for p in $first; do am "$v" "$p"; done
+	git update-ref "refs/mail-base/$v" HEAD
 	for p in $patches; do am "$v" "$p"; done
 	selftest_commit
 	git update-ref "refs/mail/$v" HEAD
 	for p in $lab; do am "$v" "$p"; done
 	git checkout -q --detach
 	printf '%s\n' "$key" >"$GIT/lab-branch-$v"
-	say "branch $v: $(git rev-list --count "base..refs/mail/$v") commits mailed and $(git rev-list --count "refs/mail/$v..$v") of patches/lab on $(cat "$GIT/lab-version")"
+	say "branch $v: $(git rev-list --count "base..refs/mail-base/$v") lab-only first, $(git rev-list --count "refs/mail-base/$v..refs/mail/$v") commits mailed and $(git rev-list --count "refs/mail/$v..$v") of patches/lab on $(cat "$GIT/lab-version")"
 }
 
 # shellcheck disable=SC2046

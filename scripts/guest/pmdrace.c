@@ -13,10 +13,10 @@
  * the same fault goes on in handle_pte_fault() with the PMD none:
  * do_read_fault(), fault-around (filemap_map_pages() -> filemap_map_pmd())
  * or finish_fault(). Without a fix, both map the folio by a R/O PMD
- * again (do_set_pmd()) and GUP loops forever: the livelock that our
- * patches/mainline 0001 (a stand-in for Zhang Yi's acked v2, "mm: do not
- * install PMD mappings when handling a COW fault") fixes by refusing the
- * PMD for that fault, so that a page table is installed and each 4 KiB
+ * again (do_set_pmd()) and GUP loops forever: the livelock that Zhang
+ * Yi's acked v2, "mm: do not install PMD mappings when handling a COW
+ * fault" (the lab's patches/mainline/lab/0001 stands in for it), fixes by
+ * refusing the PMD for that fault, so that a page table is installed and each 4 KiB
  * page is unshared by do_wp_page().
  *
  * The fix holds only for GUP's own fault. Between the zap and the page

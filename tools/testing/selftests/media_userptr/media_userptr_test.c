@@ -2036,7 +2036,7 @@ static void check_child(struct __test_metadata *_metadata, struct mem *m,
  */
 #define LIVELOCK_S	20
 #define THP_LIVELOCK_FIX \
-	"\"mm/memory: do not map a pagecache THP by PMD for an unshare fault\" (or Zhang Yi's \"mm: do not install PMD mappings when handling a COW fault\"; MEDIA_USERPTR_KNOWN_BUGS=thp_pin_livelock skips the case)"
+	"Zhang Yi's \"mm: do not install PMD mappings when handling a COW fault\" (v2; MEDIA_USERPTR_KNOWN_BUGS=thp_pin_livelock skips the case)"
 
 static pid_t livelock_watch(const char *what)
 {
