@@ -335,7 +335,7 @@ history_objects() {
 	local d o out=""
 	for d in "$@"; do
 		tree_has_history "$d" || continue
-		o=$(cd "$(git -C "$d" rev-parse --git-common-dir)/objects" && pwd)
+		o=$(cd "$d" && cd "$(git rev-parse --git-common-dir)/objects" && pwd)
 		out=${out:+$out:}$o
 	done
 	printf '%s\n' "$out"

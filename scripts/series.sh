@@ -626,7 +626,7 @@ stale=$(printf '%s\n' "$KNOWN" | while IFS=$'\t' read -r s t _; do
 	done
 done)
 note=""
-[ "${#open[@]}" = 0 ] || note=", and ${#open[@]} known item open (below)"
+[ "${#open[@]}" = 0 ] || note=", and ${#open[@]} item(s) open (below)"
 if [ $((errors + warnings + checks)) != 0 ]; then
 	say "checkpatch --strict: FAILED: $errors errors, $warnings warnings, $checks checks (above)$note"
 	fail=1

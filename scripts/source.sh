@@ -82,7 +82,9 @@ if [ -f "$TREE/.git/lab-source" ] && [ "$(cat "$TREE/.git/lab-source")" = "$key"
 	exit 0
 fi
 
-rm -rf "$TREE"
+# The worktree of the branches (scripts/tree.sh) goes with the tree: its
+# .git names the tree's, which is made again.
+rm -rf "$TREE" "$(am_dir "$T")"
 if [ -n "$KSRC" ] && [ "${origin%% *}" = git ]; then
 	# The user's tree, with its history: a clone that borrows its objects
 	# (objects/info/alternates), with one branch, "base", at its HEAD, and
