@@ -580,21 +580,26 @@ if [ "$SERIES" = livelock ]; then
 fi
 # checkpatch --strict, patch by patch, in the series' tree. The commit ids
 # the patches name (Fixes:, "commit <id> (...)") are looked up in the
-# history of every tree of the lab that has one (a clone of a git KSRC,
-# KSRC_UPSTREAM or KSRC_MAINLINE: scripts/source.sh), the series' own
-# first: the 6.1 series names mainline commits newer than 6.1, which a
-# 6.12.y tree has. Only when no tree has history (Debian's tarballs, the
-# default) is UNKNOWN_COMMIT_ID left out, and the ids are not verified.
-mapfile -t all_trees < <(lab_trees | awk '{ print $1 }')
+# history of the series' tree and of the lab's newer trees, those that
+# have one (a clone of a git KSRC, KSRC_UPSTREAM or KSRC_MAINLINE:
+# scripts/source.sh): the 6.1 series names mainline commits newer than
+# 6.1, which a 6.12.y tree has; an older tree cannot have what a series
+# names. Only when none has history (Debian's tarballs, the default) is
+# UNKNOWN_COMMIT_ID left out, and the ids are not verified.
+all_trees=()
+while read -r d v; do
+	[ "$d" != "$TREE" ] || continue
+	[ "$(printf '%s\n' "$version" "$v" | sort -V | head -n 1)" != "$version" ] || all_trees+=("$d")
+done < <(lab_trees)
 HIST=$(history_objects "$TREE" "${all_trees[@]}")
 cp_ignore=()
 if [ -n "$HIST" ]; then
 	hist_names=$(for d in "$TREE" "${all_trees[@]}"; do
-		tree_has_history "$d" && echo "${d#"$LAB_TOP"/}"; done | awk '!s[$0]++' | paste -sd, - | sed 's/,/, /g')
+		! tree_has_history "$d" || echo "${d#"$LAB_TOP"/}"; done | paste -sd, - | sed 's/,/, /g')
 	say "checkpatch: commit ids looked up in the history of $hist_names"
 else
 	cp_ignore=(--ignore UNKNOWN_COMMIT_ID)
-	say "checkpatch: commit ids NOT verified (UNKNOWN_COMMIT_ID left out): no tree of the lab has history ($version is $(cut -d' ' -f1-2 <<<"$origin"), history-less; KSRC=<a git tree> gives one: docs/series.md)"
+	say "checkpatch: commit ids NOT verified (UNKNOWN_COMMIT_ID left out): neither $version ($(cut -d' ' -f1-2 <<<"$origin")) nor a newer tree of the lab has history; KSRC, KSRC_UPSTREAM or KSRC_MAINLINE set to a git tree gives it: docs/series.md"
 fi
 errors=0 warnings=0 checks=0 known_hit="" unknown_ids=0
 i=0
@@ -634,7 +639,7 @@ else
 	say "checkpatch --strict: $count patches, 0 errors, 0 warnings, 0 checks$note"
 fi
 [ "$unknown_ids" = 0 ] ||
-	say "checkpatch: $unknown_ids commit id(s) not found in $hist_names: a typo, or a commit none of these trees has (the 6.1 series names mainline commits up to 6.2: a 6.12.y tree with history has them, KSRC_UPSTREAM=)"
+	say "checkpatch: $unknown_ids commit id(s) not found in $hist_names: a typo, or a commit none of these trees has (the 6.1 series names mainline commits of 6.2: a 6.12.y tree with history has them, KSRC_UPSTREAM=; docs/series.md)"
 if [ -n "$stale" ]; then
 	echo "$stale"
 	say "checkpatch --strict: known items (KNOWN in scripts/series.sh) no longer reported: take them off the list"
