@@ -126,13 +126,15 @@ KNOWN=$(printf '%s\t%s\t%s\n' \
 [ -f "$TEMPLATE" ] || die "no cover template $TEMPLATE"
 summary=$(mktemp)
 trap 'rm -f "$summary"' EXIT
+# Why the cover letter has no results (below), or nothing; livelock reads
+# its figures apart (scripts/reply.sh).
+NORESULTS=""
 if [ "$SERIES" != livelock ]; then
 
 # The cover letter carries the results of the last make check, for the
 # kernels this series needs, without a failed case: a failed case stops the
 # run. Results that are not there do not: the mail is made without them
 # (NORESULTS says why), and what they would back is an open item.
-NORESULTS=""
 ran=""
 if [ ! -f "$RESULTS/summary.md" ]; then
 	NORESULTS="no $RESULTS/summary.md (make check writes it)"
