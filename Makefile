@@ -15,7 +15,8 @@
 #   make series   build the mailable series into build/series/<SERIES>/ and
 #                 check it (checkpatch, git am, send-email --dry-run, bisect
 #                 build, W=1): SERIES=6.1 (default) | mainline | livelock;
-#                 for 6.1 then make bisect (BOOT=0 leaves that out)
+#                 for 6.1 then make bisect (BOOT=0 leaves that out);
+#                 without make check it still makes the mail, NOT READY
 #   make bisect   boot every commit of the 6.1 series and run the kselftest,
 #                 held against what that commit must do (DRY_RUN=1: the
 #                 plan only; BISECT_COMMITS="4 5": those commits)
@@ -40,7 +41,8 @@
 # KERNELS="K ..." checks those kernels instead (make check), e.g.
 # KERNELS=upstream+proposed: 6.12 with patches/proposed/ on top.
 # KSRC=/path/to/linux-6.1.y uses that tree instead of Debian's
-# linux-source-6.1; QEMU_EXTRA adds options to QEMU; LAB_INJECT=panic,
+# linux-source-6.1 (a git tree through git clone --shared, with its
+# history: docs/series.md; KSRC_UPSTREAM for 6.12); QEMU_EXTRA adds options to QEMU; LAB_INJECT=panic,
 # hang, warn or expect makes the guest fail on purpose, to show that the
 # lab catches it (QEMU_TIMEOUT=30 makes the hang quick); also bug, taint,
 # kill, nodmasg, nothp and compliance (see scripts/guest/init).

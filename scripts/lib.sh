@@ -312,6 +312,34 @@ tree_dir() {
 am_dir() {
 	if [ "$1" = 6.1 ]; then echo "$BUILD/am"; else echo "$BUILD/am-$1"; fi
 }
+# tree_has_history DIR: the lab's tree in DIR has history: its "base" has a
+# parent, as in a clone of a git KSRC (scripts/source.sh); a tree from a
+# tarball, a plain directory or a shallow clone has none.
+tree_has_history() {
+	git -C "$1" rev-parse -q --verify 'base^1^{commit}' >/dev/null 2>&1
+}
+# lab_trees: the lab's kernel trees that scripts/source.sh made (build/linux,
+# build/linux-<tree>), newest version first: "DIR VERSION" a line.
+lab_trees() {
+	local d
+	for d in "$BUILD/linux" "$BUILD"/linux-*; do
+		if [ ! -f "$d/.git/lab-version" ] || [ ! -f "$d/MAINTAINERS" ]; then continue; fi
+		printf '%s %s\n' "$(cat "$d/.git/lab-version")" "$d"
+	done | sort -V -r -k1,1 | awk '{ print $2, $1 }'
+}
+# history_objects DIR...: the object directories of those trees that have
+# history, for GIT_ALTERNATE_OBJECT_DIRECTORIES (colon-separated): a commit
+# id is then looked up in all of them (checkpatch's UNKNOWN_COMMIT_ID),
+# without writing anything into any of them. Empty if none has history.
+history_objects() {
+	local d o out=""
+	for d in "$@"; do
+		tree_has_history "$d" || continue
+		o=$(cd "$d" && cd "$(git rev-parse --git-common-dir)/objects" && pwd)
+		out=${out:+$out:}$o
+	done
+	printf '%s\n' "$out"
+}
 # tree_variants TREE: its kernels, the first one built first (the others
 # start from its objects).
 tree_variants() {

@@ -21,12 +21,22 @@ if [ ! -f "$TREE/Makefile" ] || [ ! -f "$CHECKPATCH" ]; then
 	exit 0
 fi
 
-# The lab's tree has no history, so commit ids cannot be looked up. Given a
-# path git tracks, checkpatch would check the .patch file itself as source:
-# hence the patches by a path from the tree (../../patches), which its git
-# does not track.
+# Commit ids are looked up in the history of the 6.1 and newer trees, those
+# that have one (a git KSRC: scripts/source.sh); when none has (Debian's
+# tarballs), UNKNOWN_COMMIT_ID is left out, saying so. Given a path git
+# tracks, checkpatch would check the .patch file itself as source: hence
+# the patches by a path from the tree (../../patches), which its git does
+# not track.
+mapfile -t trees < <(lab_trees | awk '{ print $1 }')
+HIST=$(history_objects "${trees[@]}")
+ignore=()
+[ -n "$HIST" ] || ignore=(--ignore UNKNOWN_COMMIT_ID)
 P=$(realpath --relative-to="$TREE" "$LAB_TOP/patches")
 cd "$TREE"
-perl "$CHECKPATCH" --strict --terse --ignore UNKNOWN_COMMIT_ID \
+GIT_ALTERNATE_OBJECT_DIRECTORIES=$HIST perl "$CHECKPATCH" --strict --terse "${ignore[@]}" \
 	"$P"/*.patch "$P"/proposed/*.patch "$P"/lab/*.patch
-say "checkpatch --strict: clean"
+if [ -n "$HIST" ]; then
+	say "checkpatch --strict: clean, commit ids verified"
+else
+	say "checkpatch --strict: clean (commit ids not verified: no tree of the lab has history)"
+fi
