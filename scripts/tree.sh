@@ -12,7 +12,8 @@
 #              (6.12), patches/mainline-<tree>/series (another tree),
 #              after the lab-only patches of that directory's lab/
 #   stock      the selftest only: Debian's kernel as a CI finds it
-#   K+NAME     kernel K with scripts/breaks/NAME.patch on top: a check
+#   K+NAME     kernel K with scripts/breaks/NAME.patch (NAME-TREE.patch,
+#              where it exists for K's tree) on top: a check
 #              broken on purpose, to see a test fail (LAB_BREAK=NAME)
 #   K+proposed kernel K with patches/proposed/*.patch on top: what is
 #              proposed to mainline apart (upstream+proposed), held to K's
@@ -56,9 +57,11 @@ variant_patches() {
 		find "$LAB_TOP/patches/proposed" -maxdepth 1 -name '*.patch' | LC_ALL=C sort
 		return 0 ;;
 	*+*) variant_patches "${1%%+*}"
-		[ -f "$LAB_TOP/scripts/breaks/${1#*+}.patch" ] ||
-			die "no scripts/breaks/${1#*+}.patch"
-		printf '%s\n' "$LAB_TOP/scripts/breaks/${1#*+}.patch"
+		local b=$LAB_TOP/scripts/breaks/${1#*+}
+		# NAME-TREE.patch where the break differs between trees
+		[ ! -f "$b-$T.patch" ] || b=$b-$T
+		[ -f "$b.patch" ] || die "no scripts/breaks/${1#*+}.patch"
+		printf '%s\n' "$b.patch"
 		return 0 ;;
 	commit-[0-9]*) variant_patches patched | sed -n "1,${1#commit-}p"
 		return 0 ;;
