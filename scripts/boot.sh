@@ -47,7 +47,9 @@ done
 [[ ${LAB_NODES:-} =~ ^[A-Za-z0-9/_-]*$ ]] ||
 	die "LAB_NODES=$LAB_NODES: letters, digits, '/', '_' and '-' only (a part of a node label, such as vim2m or vivid-004)"
 [ -z "$(boot_args "$v")" ] || archargs="$archargs $(boot_args "$v")"
-cmdline="console=$console panic=-1 loglevel=4 $archargs lab.mode=${LAB_MODE:-check} lab.expect=$expect lab.compliance=${COMPLIANCE:-1} lab.mm=${MM_TESTS:-1} lab.stress=${STRESS:-1} lab.cow=${COW:-1} lab.fuzzmin=$(fuzz_min "$v") ${LAB_INJECT:+lab.inject=$LAB_INJECT} ${LAB_NODES:+lab.nodes=$LAB_NODES}"
+# printk.devkmsg=on: the guest's "lab: run NAME" lines in the kernel log
+# (scripts/guest/init) are not rate-limited away.
+cmdline="console=$console panic=-1 loglevel=4 printk.devkmsg=on $archargs lab.mode=${LAB_MODE:-check} lab.expect=$expect lab.compliance=${COMPLIANCE:-1} lab.mm=${MM_TESTS:-1} lab.stress=${STRESS:-1} lab.cow=${COW:-1} lab.fuzzmin=$(fuzz_min "$v") ${LAB_INJECT:+lab.inject=$LAB_INJECT} ${LAB_NODES:+lab.nodes=$LAB_NODES}"
 mkdir -p "$RES"
 
 # Results stay valid while the kernel, the initramfs (tests included) and

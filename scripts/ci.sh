@@ -33,12 +33,15 @@ for debug in 0 1; do
 	[ "$r" = 0 ] || [ "$b" != 0 ] || f=$((f + 1))
 	# A CI shows the end of the output: what failed a half, a report's
 	# gates (scripts/report.sh: "FAILED: ...") and a phase's error, comes
-	# again above the last line, each with the two lines under it.
+	# again above the last line, each with the two lines under it; a dirty
+	# dmesg and failed cases with all their lines (the report bounds them:
+	# the first splat whole, the end of each failed case's output), so
+	# that a failure seen once in CI can be read there.
 	[ "$r" = 0 ] || why="$why
 the $([ "$debug" = 0 ] && echo "make check" || echo debug) half failed (exit $r, ${log#"$LAB_TOP"/}):
-$(awk '/^\[[0-9:]+\] (FAILED|ERROR): / { print; after = 2; next }
+$(awk '/^\[[0-9:]+\] (FAILED|ERROR): / { print; after = /dmesg is dirty|failed cases/ ? 140 : 2; next }
 	/^\[[0-9:]+\] / { after = 0 }
-	after > 0 { print "  " $0; after-- }' "$log" | tail -n 24)"
+	after > 0 { print "  " $0; after-- }' "$log" | tail -n 200)"
 done
 [ -z "$why" ] || printf '%s\n' "$why"
 echo "$p passed, $f failed, $s skipped"

@@ -376,6 +376,13 @@ for v in "$@"; do
 	if [ -f "$dm" ] && grep -Eq "$dirty" "$dm"; then
 		gate "$v: dmesg is dirty:"
 		grep -E "$dirty" "$dm" | head -n 20
+		# The first report whole (to its end line, at most 40 lines), and
+		# what the guest was running then (its "lab: run NAME" lines in the
+		# kernel log).
+		echo "  the first, whole (${dm#"$LAB_TOP"/}):"
+		awk -v re="$dirty" '/^lab: run / { at = substr($0, 10); next }
+			!n && $0 ~ re { n = 40; print "    while running: " (at == "" ? "nothing yet (boot)" : at) }
+			n > 0 { print "    " $0; if (--n == 0 || (n < 38 && /^=+$|---\[ end trace/)) exit }' "$dm"
 		bad=1
 	fi
 	if grep -q $'\tFAIL\t' "$RES/$v/cases.tsv"; then
@@ -383,6 +390,17 @@ for v in "$@"; do
 		awk -F'\t' '$2 == "FAIL" { print "  " $1 }' "$RES/$v/cases.tsv"
 		# the harness' own lines for them
 		grep -E '^# [A-Za-z_]+\.c:[0-9]+:' "$tap" | sort -u | head -n 40 || true
+		# and, of each one's output (its "#  RUN" line to its result), the
+		# lines that say fail, error or timeout, and its last lines
+		awk -F'\t' 'NR == FNR { if ($2 == "FAIL") bad[$1] = 1; next }
+			/^#  RUN  / { name = $0; sub(/^#  RUN +/, "", name); sub(/ \.\.\.$/, "", name); k = 0; next }
+			/^(not )?ok [0-9]+ / { if (name in bad) { printf "  %s'"'"'s output, what says fail, error or timeout, then its end:\n", name
+					m = 0
+					for (i = 0; i < k && m < 20; i++) if (tolower(line[i]) ~ /fail|error|timeout|timed out|bail|abort/) { print "    " line[i]; m++ }
+					print "    ..."
+					for (i = (k > 6 ? k - 6 : 0); i < k; i++) print "    " line[i] }
+				name = ""; next }
+			name != "" { line[k++] = $0 }' "$RES/$v/cases.tsv" "$tap" | head -n 80
 		bad=1
 	fi
 done
