@@ -225,9 +225,10 @@ BOOT_CONFS="mem6g swiotlb"
 # make check and make ci boot GUEST_CPUS, one, as every result so far was
 # measured: with two, the one make ci run (at a663cb6) had our tests green
 # but two of the kernel's own selftests failed once, uffd-unit-tests'
-# events test (UFFDIO_COPY ENOENT, on upstream) and a cow.c case that
-# MADV_PAGEOUT could not swap out (on patched-debug); six runs of
-# uffd-unit-tests alone all passed. Until those are understood the lab
+# events test (UFFDIO_COPY ENOENT, on upstream: a race of the test's
+# own, which mainline's test has since fixed and the lab backports,
+# patches/mainline/lab/0014) and a cow.c case that MADV_PAGEOUT could
+# not swap out (on patched-debug). Until the second is understood the lab
 # stays on one, and says so: the guest reports its CPUs ("# lab: cpus")
 # and report.sh holds them to GUEST_CPUS. scripts/try.sh boots two
 # (TRY_CPUS), for the threaded reproducers.

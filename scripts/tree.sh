@@ -89,20 +89,25 @@ lab_patches() {
 
 # The lab-only patches that go before what is mailed: on the mainline tree,
 # for the upstream kernel and its variants, mainline_dir's lab/ (the
-# stand-in for Zhang Yi's v2). Never the stock kernel's.
+# stand-in for Zhang Yi's v2, and test fixes backported for the tree's
+# own selftests). Never the stock kernel's.
 # LAB_STANDIN=DIR: the patches in DIR (*.patch, *.mbox, *.mbx, as b4 or a
-# mail client saves them) instead, such as the posted v2 itself, to test a
-# patch someone else posted; they come from the user, never from the repo.
+# mail client saves them) instead of the stand-in (the lab/ patches named
+# "...-lab-stand-in-..."), such as the posted v2 itself, to test a patch
+# someone else posted; they come from the user, never from the repo. The
+# other lab/ patches follow them.
 lab_first_patches() { # variant
 	[ "$T" != 6.1 ] || return 0
 	case $1 in upstream | upstream+*) ;; *) return 0 ;; esac
 	local dir
 	dir=$(mainline_dir "$T")/lab
 	if [ -n "${LAB_STANDIN:-}" ]; then
-		dir=$LAB_STANDIN
-		[ -d "$dir" ] || die "LAB_STANDIN=$dir: not a directory"
-		[ -n "$(find "$dir" -maxdepth 1 \( -name '*.patch' -o -name '*.mbox' -o -name '*.mbx' \))" ] ||
-			die "LAB_STANDIN=$dir: no *.patch, *.mbox or *.mbx in it"
+		[ -d "$LAB_STANDIN" ] || die "LAB_STANDIN=$LAB_STANDIN: not a directory"
+		[ -n "$(find "$LAB_STANDIN" -maxdepth 1 \( -name '*.patch' -o -name '*.mbox' -o -name '*.mbx' \))" ] ||
+			die "LAB_STANDIN=$LAB_STANDIN: no *.patch, *.mbox or *.mbx in it"
+		find "$LAB_STANDIN" -maxdepth 1 \( -name '*.patch' -o -name '*.mbox' -o -name '*.mbx' \) | LC_ALL=C sort
+		[ ! -d "$dir" ] || find "$dir" -maxdepth 1 -name '*.patch' ! -name '*-lab-stand-in-*' | LC_ALL=C sort
+		return 0
 	fi
 	[ -d "$dir" ] || return 0
 	find "$dir" -maxdepth 1 \( -name '*.patch' -o -name '*.mbox' -o -name '*.mbx' \) | LC_ALL=C sort
