@@ -84,11 +84,19 @@ fi
 # The mm selftests of scripts/guest/mmtests-<tree>, built statically from
 # the tree, against its own uapi headers; not those "not on" the
 # architecture. Only the commands ./NAME come from the tree: the others
-# are the lab's own guest programs (/bin/rolongterm), built below.
+# are the lab's own guest programs (/bin/rolongterm), built below. Built
+# again whenever the branch's mm selftests or the kselftest harness
+# change (a lab patch such as patches/mainline/lab/0014): the key is
+# their git trees, as for the kselftest above.
 MMTESTS=$LAB_TOP/scripts/guest/mmtests-$T
 mapfile -t VMT < <(grep -v '^#' "$MMTESTS" |
 	awk -F'\t+' -v arch="$LAB_ARCH" 'NF > 1 && index($3, "not on " arch ":") != 1 {
 		split($2, w, " "); if (w[1] !~ /^\.\//) next; sub("^./", "", w[1]); print w[1] }' | sort -u)
+mmkey=$(git -C "$AM" rev-parse "$branch:tools/testing/selftests/$MMDIR" \
+	"$branch:tools/testing/selftests/kselftest.h" | sha256sum | cut -c1-16)
+if [ "$(cat "$TST/mm.key" 2>/dev/null)" != "$mmkey" ]; then
+	rm -rf "$TST/mm"
+fi
 for t in "${VMT[@]}"; do
 	[ -x "$TST/mm/$t" ] && continue
 	git -C "$AM" checkout -q -f --detach "$branch"
@@ -98,6 +106,7 @@ for t in "${VMT[@]}"; do
 		OUTPUT="$TST/mm" "${STMAKE[@]}" "${VMT[@]/#/$TST/mm/}"
 	break
 done
+echo "$mmkey" >"$TST/mm.key"
 # Mainline's mm selftest cow.c, as /cow/cow. On the mainline tree (6.12,
 # or LAB_MAINLINE's) it is one of the tree's mm selftests, from its
 # upstream branch, built with them. On 6.1 it is the upstream branch's
