@@ -227,7 +227,8 @@ BOOT_CONFS="mem6g swiotlb"
 # but two of the kernel's own selftests failed once, uffd-unit-tests'
 # events test (UFFDIO_COPY ENOENT, on upstream: a race of the test's
 # own, which mainline's test has since fixed and the lab backports,
-# patches/mainline/lab/0014) and a cow.c case that MADV_PAGEOUT could
+# patches/mainline/lab/0014; 0015 is another such fix, for a failure
+# seen with one CPU) and a cow.c case that MADV_PAGEOUT could
 # not swap out (on patched-debug). Until the second is understood the lab
 # stays on one, and says so: the guest reports its CPUs ("# lab: cpus")
 # and report.sh holds them to GUEST_CPUS. scripts/try.sh boots two
