@@ -63,9 +63,13 @@ robot_checkout() {
 	git -C "$TREE" checkout -q -f --detach "$1"
 }
 # robot_make ARGS...: make in the tree, with the ccache settings of
-# scripts/kernel.sh (objects of other object directories are hits).
+# scripts/kernel.sh (objects of other object directories are hits), and
+# without the variables of "make series ..." in MAKEFLAGS: the kernel's
+# make takes them as its own, and WARNINGS=0 became tools/objtool's
+# compiler flags ("gcc: error: 0: linker input file not found").
 robot_make() {
-	CCACHE_DIR=${CCACHE_DIR:-$HOME/.cache/ccache} CCACHE_BASEDIR=$BUILD CCACHE_NOHASHDIR=1 \
+	env -u MAKEFLAGS -u MFLAGS -u MAKEOVERRIDES -u MAKELEVEL \
+		CCACHE_DIR="${CCACHE_DIR:-$HOME/.cache/ccache}" CCACHE_BASEDIR="$BUILD" CCACHE_NOHASHDIR=1 \
 		CCACHE_SLOPPINESS=time_macros make -C "$TREE" -j"$(nproc)" "$@"
 }
 # robot_changed [PATHSPEC...]: the files the series (ROBOT_TIP) changes.
