@@ -226,12 +226,14 @@ robot_build() {
 		robot_make "${mk[@]}" prepare >"$log" 2>&1 || rc=1
 		[ "$rc" = 1 ] || robot_built "$log" "${mk[@]}" >"$obj/lab-robot-built" || rc=1
 		[ "$rc" = 1 ] || mapfile -t built <"$obj/lab-robot-built"
+		# In the C locale, the compilers quote with ' whatever the user's.
 		if [ "$rc" = 0 ] && [ "${#built[@]}" -gt 0 ]; then
-			robot_make "${mk[@]}" "${built[@]}" >>"$log" 2>&1 || rc=2
+			LC_ALL=C robot_make "${mk[@]}" "${built[@]}" >>"$log" 2>&1 || rc=2
 		fi
 		# A compiler's error is a finding, counted as warnings are (the
 		# base has none); make failing without one is the tool failing.
-		grep -E '(warning|error):' "$log" | sed -E 's/:[0-9]+:[0-9]+:/:/' | sed "s|$TREE/||" |
+		grep -E '(warning|error):' "$log" | sed -E 's/:[0-9]+:[0-9]+:/:/' |
+			sed -e "s|$TREE/||g" -e "s|$(realpath -m --relative-to="$obj" "$TREE")/||g" |
 			LC_ALL=C sort >"$OUT/robot-$c-$side.txt" || true
 		if [ "$rc" = 1 ] || { [ "$rc" = 2 ] && ! grep -q 'error:' "$log"; }; then
 			tail -n 20 "$log"
@@ -429,8 +431,10 @@ robot_spdx() {
 
 # ROBOT_BREAK=NAME: a throwaway commit on top of the series (in the
 # tree's object store only, on no branch) that NAME's check must find:
-#   clang     an unused static inline function in a C file: clang's W=1
-#             warns (-Wunused-function), gcc does not
+#   clang     a u8 compared with 256: clang's W=1 warns
+#             (-Wtautological-constant-out-of-range-compare), gcc's has
+#             -Wno-type-limits (and an unused static inline function
+#             would not do: the kernel marks them __maybe_unused up to W=2)
 #   i386      a pointer cast to u64: of another size on 32-bit only
 #   nothp     a helper that only code under CONFIG_TRANSPARENT_HUGEPAGE
 #             calls: unused without THP
@@ -441,19 +445,20 @@ robot_spdx() {
 # Documentation/ file, one of the uAPI's if it changes any).
 robot_break_edit() { # NAME: the breaking change, stdin to stdout
 	cat
+	echo
 	case $1 in
-	clang) printf '\n%s\n' "/* ROBOT_BREAK=clang: unused, which only clang's W=1 reports */" \
-		"static inline int robot_break_clang(void)" "{" "	return 0;" "}" ;;
-	i386) printf '\n%s\n' "/* ROBOT_BREAK=i386: a pointer is not 64-bit on i386 */" \
+	clang) printf '%s\n' "/* ROBOT_BREAK=clang: always false, which only clang's W=1 reports */" \
+		"int robot_break_clang(u8 v);" "int robot_break_clang(u8 v)" "{" "	return v > 256;" "}" ;;
+	i386) printf '%s\n' "/* ROBOT_BREAK=i386: a pointer is not 64-bit on i386 */" \
 		"u64 robot_break_i386(void *p);" "u64 robot_break_i386(void *p)" "{" "	return (u64)p;" "}" ;;
-	nothp) printf '\n%s\n' "/* ROBOT_BREAK=nothp: unused without THP */" \
+	nothp) printf '%s\n' "/* ROBOT_BREAK=nothp: unused without THP */" \
 		"static void robot_break_nothp(void)" "{" "}" "" \
 		"#ifdef CONFIG_TRANSPARENT_HUGEPAGE" "void robot_break_nothp_user(void);" \
 		"void robot_break_nothp_user(void)" "{" "	robot_break_nothp();" "}" "#endif" ;;
-	cocci) printf '\n%s\n' "/* ROBOT_BREAK=cocci: kfree(NULL) is fine */" "#include <linux/slab.h>" \
+	cocci) printf '%s\n' "/* ROBOT_BREAK=cocci: kfree(NULL) is fine */" "#include <linux/slab.h>" \
 		"void robot_break_cocci(void *p);" "void robot_break_cocci(void *p)" "{" \
 		"	if (p)" "		kfree(p);" "}" ;;
-	htmldocs) printf '\n%s\n' "Robot break" "=====" "" "ROBOT_BREAK=htmldocs: the title's underline is too short." ;;
+	htmldocs) printf '%s\n' "Robot break" "=====" "" "ROBOT_BREAK=htmldocs: the title's underline is too short." ;;
 	esac
 }
 robot_break_commit() { # NAME: prints the commit and what it broke where

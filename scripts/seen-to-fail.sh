@@ -37,7 +37,7 @@ compliance	v4l2-compliance cannot open its node	LAB_INJECT=compliance LAB_NODES=
 dma32	the test drivers' 32-bit DMA mask back, in a 6 GiB guest	LAB_BREAK=dma32 KERNELS=patched+dma32@mem6g $quick check	failed: ^  userptr\.vivid_cap_dma_sg\.
 dma32swiotlb	the same, with swiotlb=force	LAB_BREAK=dma32 KERNELS=patched+dma32@swiotlb $quick check	failed: ^  userptr\.vivid_cap_dma_sg\.
 clock	the guest's clock falls back to jiffies	LAB_CLOCK=bad $quick run	lab error, not a test result: the guest's clocksource
-robot-clang	an unused static inline function, which only clang's W=1 reports	$robot_quick ROBOT_BREAK=clang ROBOT_CHECKS=clang series	warning: unused function 'robot_break_clang'
+robot-clang	a u8 compared with 256, which only clang's W=1 reports	$robot_quick ROBOT_BREAK=clang ROBOT_CHECKS=clang series	warning: result of comparison of constant 256 with expression of type 'u8'
 robot-i386	a pointer cast to u64, of another size on i386	$robot_quick ROBOT_BREAK=i386 ROBOT_CHECKS=i386 series	warning: cast from pointer to integer of different size
 robot-nothp	a helper that only THP code calls	$robot_quick ROBOT_BREAK=nothp ROBOT_CHECKS=nothp series	warning: 'robot_break_nothp' defined but not used
 robot-cocci	a NULL test before kfree()	$robot_quick ROBOT_BREAK=cocci ROBOT_CHECKS=cocci series	WARNING: NULL check before some freeing functions is not needed
