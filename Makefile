@@ -15,8 +15,12 @@
 #   make series   build the mailable series into build/series/<SERIES>/ and
 #                 check it (checkpatch, git am, send-email --dry-run, bisect
 #                 build, W=1): SERIES=6.1 (default) | mainline | livelock;
-#                 for 6.1 then make bisect (BOOT=0 leaves that out);
-#                 without make check it still makes the mail, NOT READY
+#                 then the kernel test robot's checks, new findings only
+#                 (clang, i386, !THP, coccicheck, htmldocs, spdxcheck:
+#                 scripts/robot.sh; ROBOT=0 leaves them out, ROBOT_BREAK=
+#                 NAME breaks one on purpose); for 6.1 then make bisect
+#                 (BOOT=0 leaves that out); without make check it still
+#                 makes the mail, NOT READY
 #   make bisect   boot every commit of the 6.1 series and run the kselftest,
 #                 held against what that commit must do (DRY_RUN=1: the
 #                 plan only; BISECT_COMMITS="4 5": those commits)

@@ -4,6 +4,11 @@
 # packages the guest takes its programs from (busybox, v4l2-compliance and
 # the libraries it needs, liburing for cow.c): downloaded with apt-get
 # download and unpacked into build/arm64/sysroot, never installed.
+#   scripts/deps.sh robot   only what make series' robot checks need
+#                           (scripts/robot.sh), nothing else
+# The robot's packages are not the lab's: make deps, make check and make
+# ci do without them (so CI does not install them), and make series
+# installs them the first time it runs those checks.
 . "$(dirname "$0")/lib.sh"
 
 PKGS="linux-source-6.1 linux-source-6.12 gcc make bc bison flex libelf-dev libssl-dev cpio xz-utils
@@ -19,26 +24,35 @@ esac
 GUEST_PKGS="busybox-static v4l-utils libv4l-0 libv4lconvert0 libjpeg62-turbo libstdc++6 libgcc-s1 libc6
 liburing-dev liburing2"
 
+# The robot checks of make series (scripts/robot.sh): clang, ld.lld and
+# the llvm tools for LLVM=1; spatch for coccicheck; ply and GitPython,
+# which scripts/spdxcheck.py imports; Sphinx, the Read the Docs theme
+# (6.1's conf.py asks for it), PyYAML and graphviz's dot (the media docs'
+# figures) for htmldocs, as scripts/sphinx-pre-install lists them for
+# Debian (not LaTeX: HTML only). Debian 12's own versions; nothing is
+# upgraded.
+ROBOT_PKGS="clang lld llvm coccinelle python3-ply python3-git python3-sphinx
+python3-sphinx-rtd-theme python3-yaml graphviz"
+
 SUDO=""
 [ "$(id -u)" = 0 ] || SUDO=sudo
-missing=""
-for p in $PKGS; do
-	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
-		missing="$missing $p"
-done
-foreign=1
-if [ "$LAB_ARCH" != x86_64 ] && ! dpkg --print-foreign-architectures | grep -qx "$LAB_ARCH"; then
-	say "adding the $LAB_ARCH architecture to dpkg (for apt-get download)"
-	$SUDO dpkg --add-architecture "$LAB_ARCH"
-	foreign=0
-fi
-if [ -n "$missing" ] || [ "$foreign" = 0 ]; then
-	run_logged "$LOGS/apt-update.log" $SUDO apt-get update -q
-fi
-if [ -n "$missing" ]; then
+# install_missing [--update] PKG...: apt-get install those of PKG that are
+# not installed (none installed is upgraded); --update runs apt-get
+# update first even when none is missing.
+install_missing() {
+	local p missing="" update=0
+	if [ "$1" = --update ]; then update=1; shift; fi
+	for p in "$@"; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
+			missing="$missing $p"
+	done
+	if [ -n "$missing" ] || [ "$update" = 1 ]; then
+		run_logged "$LOGS/apt-update.log" $SUDO apt-get update -q
+	fi
+	[ -n "$missing" ] || return 0
 	say "installing:$missing"
 	# shellcheck disable=SC2086
-	if ! DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q $missing \
+	if ! DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-upgrade $missing \
 		>"$LOGS/apt-install.log" 2>&1; then
 		tail -n 20 "$LOGS/apt-install.log" >&2
 		for p in $missing; do
@@ -46,7 +60,25 @@ if [ -n "$missing" ]; then
 		done
 		die "installing the packages failed:$missing"
 	fi
+}
+
+if [ "${1:-}" = robot ]; then
+	# shellcheck disable=SC2086
+	install_missing $ROBOT_PKGS
+	exit 0
 fi
+[ $# = 0 ] || die "scripts/deps.sh [robot], not $*"
+
+foreign=1
+if [ "$LAB_ARCH" != x86_64 ] && ! dpkg --print-foreign-architectures | grep -qx "$LAB_ARCH"; then
+	say "adding the $LAB_ARCH architecture to dpkg (for apt-get download)"
+	$SUDO dpkg --add-architecture "$LAB_ARCH"
+	foreign=0
+fi
+upd=()
+[ "$foreign" = 1 ] || upd=(--update)
+# shellcheck disable=SC2086
+install_missing "${upd[@]}" $PKGS
 [ -n "$SYSROOT" ] || exit 0
 
 # The sysroot: unpacked once; removing it (or make clean) fetches the

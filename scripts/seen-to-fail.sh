@@ -2,8 +2,8 @@
 # Break the lab on purpose, one way at a time, and check that it fails, and
 # says why:
 #   scripts/seen-to-fail.sh [NAME...]      (make seen-to-fail; default: all)
-# Each run is a make run or make check with what is not needed turned off,
-# so that it takes a minute or two; its output is in
+# Each run is a make run, make check or make series with what is not
+# needed turned off, so that it takes a minute or two; its output is in
 # build/seen-to-fail/<name>.log and build/seen-to-fail/results.md has the
 # table. Fails if a broken run passes, or fails without the expected words.
 . "$(dirname "$0")/lib.sh"
@@ -18,6 +18,10 @@ quick="COMPLIANCE=0 STRESS=0 MM_TESTS=0 COW=0"
 failed_thp='failed: ^  userptr\.[a-z_]*\.shmem_thp_private$'
 # a R/O long-term pin case of cow.c in non-anonymous memory
 failed_cow='failed: ^  cow\.r_o_longterm_gup(_fast)?_pin\.(shared_zeropage|huge_zeropage|memfd|tmpfile|pmd_mapped_tmpfs_thp|memfd_hugetlb_[0-9]+_kb)$'
+# make series' robot checks (scripts/robot.sh), one at a time, on a
+# throwaway commit that breaks it on top of the series (ROBOT_BREAK), the
+# kernel builds and boots of make series left out
+robot_quick="BISECT=0 WARNINGS=0 BOOT=0"
 # name <TAB> what breaks <TAB> the command's environment and target <TAB>
 # what the output must say (an extended regular expression, or "failed: RE")
 cases="kill	the test program dies of SIGSEGV mid-run	LAB_INJECT=kill $quick run	exit status 139
@@ -32,7 +36,13 @@ norequestfix	6.12 without the vivid and vim2m request fixes (patches 3 and 4 of 
 compliance	v4l2-compliance cannot open its node	LAB_INJECT=compliance LAB_NODES=vim2m STRESS=0 MM_TESTS=0 MM_AB=0 UPSTREAM=0 check	no Total line
 dma32	the test drivers' 32-bit DMA mask back, in a 6 GiB guest	LAB_BREAK=dma32 KERNELS=patched+dma32@mem6g $quick check	failed: ^  userptr\.vivid_cap_dma_sg\.
 dma32swiotlb	the same, with swiotlb=force	LAB_BREAK=dma32 KERNELS=patched+dma32@swiotlb $quick check	failed: ^  userptr\.vivid_cap_dma_sg\.
-clock	the guest's clock falls back to jiffies	LAB_CLOCK=bad $quick run	lab error, not a test result: the guest's clocksource"
+clock	the guest's clock falls back to jiffies	LAB_CLOCK=bad $quick run	lab error, not a test result: the guest's clocksource
+robot-clang	a u8 compared with 256, which only clang's W=1 reports	$robot_quick ROBOT_BREAK=clang ROBOT_CHECKS=clang series	warning: result of comparison of constant 256 with expression of type 'u8'
+robot-i386	a pointer cast to u64, of another size on i386	$robot_quick ROBOT_BREAK=i386 ROBOT_CHECKS=i386 series	warning: cast from pointer to integer of different size
+robot-nothp	a helper that only THP code calls	$robot_quick ROBOT_BREAK=nothp ROBOT_CHECKS=nothp series	warning: 'robot_break_nothp' defined but not used
+robot-cocci	a NULL test before kfree()	$robot_quick ROBOT_BREAK=cocci ROBOT_CHECKS=cocci series	WARNING: NULL check before some freeing functions is not needed
+robot-htmldocs	a title with too short an underline in the uAPI docs	$robot_quick ROBOT_BREAK=htmldocs ROBOT_CHECKS=htmldocs series	WARNING: Title underline too short
+robot-spdx	an SPDX-License-Identifier of no license	$robot_quick ROBOT_BREAK=spdx ROBOT_CHECKS=spdx series	Invalid License ID: GPL-2.0-robot-break"
 
 want=" $* "
 {

@@ -27,6 +27,12 @@
 #   - every commit builds, in order (BISECT=0 skips it);
 #   - W=1 and sparse (C=2) on the directories whose C files the series
 #     changes: no new warning against the base (WARNINGS=0 skips it);
+#   - the kernel test robot's checks (scripts/robot.sh), each against the
+#     base, new findings only: clang LLVM=1 W=1, ARCH=i386 with PAE and
+#     THP, x86_64 without THP and hugetlbfs (the objects of the changed C
+#     files, in object dirs of their own), coccicheck, htmldocs of the
+#     changed books, spdxcheck (ROBOT=0 skips them; their packages are
+#     installed on first use; ROBOT_BREAK=NAME breaks one on purpose);
 #   - on 6.1, every commit boots and passes the kselftest as that commit
 #     must (make bisect, scripts/bisect.sh; BOOT=0 skips it).
 # make series needs the trees (scripts/source.sh, scripts/tree.sh: a
@@ -34,10 +40,11 @@
 # when they are there, and when they are not (or are of another tree) the
 # mail is made all the same, its results replaced by a [[NOT READY: ...]]
 # paragraph that says which of the cover letter's claims are then
-# untested, each an open item (NOT READY TO MAIL). Likewise the kernel
-# builds and boots of the last three checks: without make check's kernel
-# (build/obj/V) they are not run unless asked for (BISECT=1, WARNINGS=1,
-# BOOT=1), and each check not run is an open item.
+# untested, each an open item (NOT READY TO MAIL). Likewise the bisect
+# build, W=1 and the boots: without make check's kernel (build/obj/V)
+# they are not run unless asked for (BISECT=1, WARNINGS=1, BOOT=1), and
+# each check not run is an open item. The robot's checks need no make
+# check: they configure objects of their own.
 # SERIES_VERSION=N sets the -vN of the series (default 1). RESULTS=DIR: the
 # make check results the cover letter carries (default build/results).
 # SERIES_COVER=FILE: another cover template than scripts/cover-letter*.txt.
@@ -52,6 +59,7 @@ if [ "${SERIES:-6.1}" = livelock ]; then
 fi
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/reply.sh"
+. "$(dirname "$0")/robot.sh"
 x86_only "make series"
 [ "${SERIES:-6.1}" = livelock ] || default_mainline_only "make series"
 
@@ -808,6 +816,11 @@ else
 	not_run "W=1 and sparse on $targets, no new warning" WARNINGS \
 		"it compiles in copies of those objects: make check first"
 fi
+
+# The kernel test robot's checks, each against the base: clang, i386,
+# !THP, coccicheck, htmldocs, spdxcheck (scripts/robot.sh; ROBOT=0 leaves
+# them out, an open item).
+robot_checks
 
 # Every commit booted (make bisect): each commit of the series with the
 # selftest commit on top, the kselftest held against what that commit
