@@ -226,9 +226,10 @@ robot_build() {
 		robot_make "${mk[@]}" prepare >"$log" 2>&1 || rc=1
 		[ "$rc" = 1 ] || robot_built "$log" "${mk[@]}" >"$obj/lab-robot-built" || rc=1
 		[ "$rc" = 1 ] || mapfile -t built <"$obj/lab-robot-built"
-		# In the C locale, the compilers quote with ' whatever the user's.
+		# In the C locale, the compilers quote with ' whatever the user's
+		# (not LC_ALL=C: the kernel's Makefile unexports LC_ALL).
 		if [ "$rc" = 0 ] && [ "${#built[@]}" -gt 0 ]; then
-			LC_ALL=C robot_make "${mk[@]}" "${built[@]}" >>"$log" 2>&1 || rc=2
+			LANG=C LC_CTYPE=C LC_MESSAGES=C robot_make "${mk[@]}" "${built[@]}" >>"$log" 2>&1 || rc=2
 		fi
 		# A compiler's error is a finding, counted as warnings are (the
 		# base has none); make failing without one is the tool failing.
