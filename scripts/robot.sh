@@ -31,9 +31,9 @@
 #                      series that breaks NAME's check on purpose (the
 #                      mail is made from the series as it is): make
 #                      seen-to-fail shows that each of them fails
-# The builds and htmldocs check out the base and the series in the tree's
-# source directory, as W=1 does; the series' last commit is checked out
-# again at the end.
+# The builds, coccicheck and htmldocs check out the base and the series
+# in the tree's source directory, as W=1 does (not while another build
+# uses it); the series' last commit is checked out again at the end.
 
 ROBOT_ALL="clang i386 nothp cocci htmldocs spdx"
 # Debian's python3, whose packages (ply, GitPython, Sphinx) deps.sh
@@ -106,10 +106,10 @@ robot_new() {
 	fi
 }
 
-# The config of a build: tinyconfig and the fragments, the last first in
-# force. clang and nothp start from the lab's x86_64 kernels'
-# (scripts/kernel.sh); i386 leaves out lab.config (64BIT=y) and the
-# x86_64 guest's.
+# The config of a build: tinyconfig and the fragments, a later one's
+# value of an option over an earlier one's. clang and nothp start from
+# the lab's x86_64 kernels' (scripts/kernel.sh); i386 leaves out
+# lab.config (64BIT=y) and the x86_64 guest's.
 robot_frags() {
 	local st=$LAB_TOP/tools/testing/selftests/media_userptr/config s=$LAB_TOP/scripts
 	case $1 in
@@ -226,9 +226,10 @@ robot_build() {
 		robot_make "${mk[@]}" prepare >"$log" 2>&1 || rc=1
 		[ "$rc" = 1 ] || robot_built "$log" "${mk[@]}" >"$obj/lab-robot-built" || rc=1
 		[ "$rc" = 1 ] || mapfile -t built <"$obj/lab-robot-built"
-		# In the C locale, the compilers quote with ' whatever the user's.
+		# In the C locale, the compilers quote with ' whatever the user's
+		# (not LC_ALL=C: the kernel's Makefile unexports LC_ALL).
 		if [ "$rc" = 0 ] && [ "${#built[@]}" -gt 0 ]; then
-			LC_ALL=C robot_make "${mk[@]}" "${built[@]}" >>"$log" 2>&1 || rc=2
+			LANG=C LC_CTYPE=C LC_MESSAGES=C robot_make "${mk[@]}" "${built[@]}" >>"$log" 2>&1 || rc=2
 		fi
 		# A compiler's error is a finding, counted as warnings are (the
 		# base has none); make failing without one is the tool failing.
