@@ -85,7 +85,11 @@ END {
 	if (cowcmp != "") printf "- cow.c across the kernels of a tree: %s\n", cowcmp
 	for (i = 1; i <= napart; i++) printf "- the line above the last of %s: `%s`\n", i == 1 ? "`make check`" : "the debug run", apart[i]
 	print ""
-	print "Per kernel, as the report printed it. **cases = passed + failed + skipped + counted apart.**"
+	ks = "cases"
+	if (match(cmp, / of [0-9]+ cases/)) ks = substr(cmp, RSTART + 4, RLENGTH - 10) " cases"
+	print "Per kernel, as the report printed it. A kernel'\''s cases are the kselftest'\''s"
+	print ks " and, where its guest ran them, those of the mm selftests, stress,"
+	print "fuzz and cow.c. **cases = passed + failed + skipped + counted apart.**"
 	print "Counted apart are the cases that must fail on that kernel and did, for"
 	print "the reason their entry gives (`scripts/cow-expected` for cow.c,"
 	print "`scripts/known-bugs` for the kselftest), and cow.c'\''s own xfail: they"
