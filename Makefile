@@ -46,7 +46,11 @@
 #   make clean    remove build/ (the ccache stays in ~/.cache/ccache)
 #   make help     print this
 #
-# KERNELS="K ..." checks those kernels instead (make check), e.g.
+# KERNELS="K ..." checks those kernels instead (make check, make run):
+# baseline, mediaonly, patched (6.1), upstream (6.12 with
+# patches/mainline/), stock (Debian's 6.12 as it is); K@mem6g and
+# K@swiotlb boot K another way; KERNEL_DEBUG=1 makes them debug kernels.
+# E.g. KERNELS=upstream: the mainline series alone;
 # KERNELS=upstream+proposed: 6.12 with patches/proposed/ on top.
 # KSRC=/path/to/linux-6.1.y uses that tree instead of Debian's
 # linux-source-6.1 (a git tree through git clone --shared, with its
