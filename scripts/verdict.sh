@@ -45,6 +45,7 @@ BEGIN {
 /^- \*\*[^*]+\*\* \(kernel / {
 	v = $2; gsub(/\*/, "", v); cur = v
 	if (!(v in cases)) order[++n] = v
+	half[v] = ntot + 1
 	l = $0; sub(/^[^(]*\(kernel /, "", l); split(l, a, ","); kver[v] = a[1]
 	l = $0; sub(/.*\): /, "", l); split(l, a, /, /)
 	cases[v] = a[1] + 0; pass[v] = a[2] + 0; fail[v] = a[3] + 0; skip[v] = a[4] + 0
@@ -109,7 +110,26 @@ END {
 			(kfail[v] + known[v] + xfail[v]) ? (kfail[v] + known[v]) " + " xfail[v] : "0", pins[v], \
 			(v in build) ? mmss(build[v]) : "reused", (v in boot) ? mmss(boot[v]) : "reused"
 	}
+	# Each half'\''s last line adds up its kernels; make ci'\''s both halves (its
+	# failed may count one more for a half that stopped: scripts/ci.sh).
+	for (h = 1; h <= 2; h++) {
+		split(tot[h], f, " "); sp = 0; sf = 0; ss = 0
+		for (i = 1; i <= n; i++) if (half[order[i]] == h) { sp += pass[order[i]]; sf += fail[order[i]]; ss += skip[order[i]] }
+		if (sp != f[1] || sf != f[3] || ss != f[5]) {
+			printf "half %d: its kernels add up to %d passed, %d failed, %d skipped, its last line says %s\n", h, sp, sf, ss, tot[h] > "/dev/stderr"
+			bad = 1
+		}
+		hp[h] = f[1]; hf[h] = f[3]; hs[h] = f[5]
+	}
+	split(tot[3], f, " ")
+	if (f[1] != hp[1] + hp[2] || f[5] != hs[1] + hs[2] || f[3] < hf[1] + hf[2]) {
+		printf "make ci'\''s last line, %s, is not the sum of its halves\n", tot[3] > "/dev/stderr"
+		bad = 1
+	}
 	if (bad) exit 1
+	print ""
+	print "Each half'\''s last line is its kernels'\'' passed, failed and skipped added"
+	print "up, and make ci'\''s the two halves'\'' (this script checks both)."
 	print ""
 	print "Every kernel has the kselftest commit too, and the 6.1 ones `patches/lab/`"
 	print "(gup_test'\''s long-term pin ioctls, for cow.c)."
