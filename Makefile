@@ -11,7 +11,8 @@
 #                 BOOT_CONFIGS=0 the two boot configurations)
 #   make ci       what CI runs (.ci/run): make check, then the patched and
 #                 upstream kernels as debug kernels (KASAN, DEBUG_VM,
-#                 lockdep, kmemleak; scripts/ci.sh says what they run)
+#                 lockdep, kmemleak; scripts/ci.sh says what they run);
+#                 its verdict in build/verdict.md (scripts/verdict.sh)
 #   make series   build the mailable series into build/series/<SERIES>/ and
 #                 check it (checkpatch, git am, send-email --dry-run, bisect
 #                 build, W=1): SERIES=6.1 (default) | mainline | livelock;
@@ -36,28 +37,39 @@
 #   make report-to-fail  break a copy of the results of make check, each
 #                 way, and check that the report fails and says why
 #                 (seconds: no build, no boot; build/report-to-fail/)
-#   make lint     shellcheck, then checkpatch --strict on patches/,
+#   make lint     shellcheck; the README's verdict line against
+#                 docs/verdict.md; then checkpatch --strict on patches/,
 #                 proposed/ and lab/ (checkpatch needs the kernel trees of
-#                 make check: without them it is skipped, saying so)
+#                 make check: on a fresh clone it is skipped, saying so,
+#                 and make lint passes without it)
 #   make deps     install the Debian packages the lab needs
 #   make clean    remove build/ (the ccache stays in ~/.cache/ccache)
+#   make help     print this
 #
-# KERNELS="K ..." checks those kernels instead (make check), e.g.
+# KERNELS="K ..." checks those kernels instead (make check, make run):
+# baseline, mediaonly, patched (6.1), upstream (6.12 with
+# patches/mainline/), stock (Debian's 6.12 as it is); K@mem6g and
+# K@swiotlb boot K another way; KERNEL_DEBUG=1 makes them debug kernels.
+# E.g. KERNELS=upstream: the mainline series alone;
 # KERNELS=upstream+proposed: 6.12 with patches/proposed/ on top.
 # KSRC=/path/to/linux-6.1.y uses that tree instead of Debian's
 # linux-source-6.1 (a git tree through git clone --shared, with its
-# history: docs/series.md; KSRC_UPSTREAM for 6.12); QEMU_EXTRA adds options to QEMU; LAB_INJECT=panic,
-# hang, warn or expect makes the guest fail on purpose, to show that the
-# lab catches it (QEMU_TIMEOUT=30 makes the hang quick); also bug, taint,
+# history: docs/series.md; KSRC_UPSTREAM for 6.12); QEMU_EXTRA adds
+# options to QEMU; LAB_INJECT=panic, hang, warn or expect makes the guest
+# fail on purpose, to show that the lab catches it (QEMU_TIMEOUT=30
+# makes the hang quick); also bug, taint,
 # kill, nodmasg, nothp and compliance (see scripts/guest/init).
 # LAB_CLOCK=bad boots the guest on jiffies, which the lab must call a clock
 # error.
 # LAB_MAINLINE=7.3 builds the upstream and stock kernels from Debian's 7.3
 # instead of 6.12, into build/mainline-7.3/ (docs/lab.md).
+# ARCH=arm64 cross-builds the same kernels and tests for arm64 and boots
+# them in qemu-system-aarch64, into build/arm64/ (not make ci, series,
+# bisect, bench, clock-soak or seen-to-fail: docs/arm64.md).
 
 SHELL := /bin/bash
 
-.PHONY: run check ci deps clean lint series bisect bench clock-soak seen-to-fail report-to-fail
+.PHONY: run check ci deps clean lint series bisect bench clock-soak seen-to-fail report-to-fail help
 
 run:
 	@bash scripts/lab.sh run
@@ -94,3 +106,6 @@ lint:
 
 clean:
 	rm -rf build
+
+help:
+	@sed -n '/^[^#]/q; s/^# \{0,1\}//p' Makefile

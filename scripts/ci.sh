@@ -43,6 +43,24 @@ $(awk '/^\[[0-9:]+\] (FAILED|ERROR): / { print; after = /dmesg is dirty|failed c
 	/^\[[0-9:]+\] / { after = 0 }
 	after > 0 { print "  " $0; after-- }' "$log" | tail -n 200)"
 done
+# The verdict (scripts/verdict.sh), from make ci's whole output, kept in
+# build/logs/ci.log: build/verdict.md, what docs/verdict.md is copied from
+# when the README cites this run. A run whose counts do not add up fails.
+commit=$(git -C "$LAB_TOP" rev-parse --short HEAD 2>/dev/null || echo "an unknown commit")
+[ -z "$(git -C "$LAB_TOP" status --porcelain 2>/dev/null)" ] || commit="$commit with uncommitted changes"
+{
+	cat "$LOGS/ci-check-0.log" "$LOGS/ci-check-1.log"
+	[ -z "$why" ] || printf '%s\n' "$why"
+	echo "$p passed, $f failed, $s skipped"
+} >"$LOGS/ci.log"
+if ! bash "$LAB_TOP/scripts/verdict.sh" "$LOGS/ci.log" "$commit" >"$BUILD/verdict.md" 2>"$LOGS/verdict.err"; then
+	rm -f "$BUILD/verdict.md"
+	why="$why
+no verdict (scripts/verdict.sh ${LOGS#"$LAB_TOP"/}/ci.log): $(cat "$LOGS/verdict.err")"
+	[ "$rc" != 0 ] || f=$((f + 1))
+	rc=1
+fi
 [ -z "$why" ] || printf '%s\n' "$why"
+[ ! -f "$BUILD/verdict.md" ] || echo "verdict: ${BUILD#"$LAB_TOP"/}/verdict.md"
 echo "$p passed, $f failed, $s skipped"
 exit "$rc"

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# make lint: shellcheck on the lab's shell, then checkpatch --strict on
+# make lint: shellcheck on the lab's shell, the README's verdict line
+# against docs/verdict.md, then checkpatch --strict on
 # patches/, patches/proposed/ and patches/lab/ (patches/mainline/: make
 # series).
 #
@@ -12,6 +13,13 @@
 cd "$LAB_TOP"
 shellcheck scripts/*.sh scripts/guest/init .ci/run
 say "shellcheck: clean"
+
+# The README quotes the verdict line of docs/verdict.md, which
+# scripts/verdict.sh wrote from a make ci's output: one source for it.
+v=$(grep -m 1 '^Verdict: ' docs/verdict.md) || die "docs/verdict.md has no verdict line"
+grep -qxF -- "$v" README.md ||
+	die "README.md does not quote docs/verdict.md's verdict line as it is: $v"
+say "README: its verdict line is docs/verdict.md's"
 
 TREE=$(tree_dir 6.1)
 CHECKPATCH=$(tree_dir 6.12)/scripts/checkpatch.pl
