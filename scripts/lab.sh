@@ -34,7 +34,9 @@ check) variants="baseline patched"
 *) die "usage: $0 run|check" ;;
 esac
 # LAB_BREAK=NAME (or KERNEL+NAME, default patched): that kernel with
-# scripts/breaks/NAME.patch on top, alone, to see a check fail.
+# scripts/breaks/NAME.patch on top, alone. Most of these break a check on
+# purpose, to see it fail; dcvmap forces a code path and must pass
+# (docs/lab.md).
 if [ -n "${LAB_BREAK:-}" ]; then
 	case $LAB_BREAK in
 	*+*) variants=$LAB_BREAK ;;

@@ -129,7 +129,9 @@ placeholder() {
 # stays true.
 KNOWN=$(printf '%s\t%s\t%s\n' \
 	'media: vim2m: refuse a request with more than one buffer' MISSING_FIXES_TAG \
-	'Cc: stable without Fixes:, because the id of "media: vim2m: support requests" (v4.20) could not be verified here; verify it in mainline and add the Fixes: tag')
+	'Cc: stable without Fixes:, because the id of "media: vim2m: support requests" (v4.20) could not be verified here; verify it in mainline and add the Fixes: tag' \
+	"media: exynos4-is: take the meta data plane's address in buf_prepare" MISSING_FIXES_TAG \
+	'Cc: stable without Fixes:, as the prerequisite of the next patch (said below its ---); the commit that put vb2_plane_vaddr() in the interrupt handler, "s5p-fimc: Add support for V4L2_PIX_FMT_S5C_UYVY_JPG fourcc" (2012), could not be verified here: verify its id in mainline and add it as Fixes:, or mail it without')
 
 [ -f "$TEMPLATE" ] || die "no cover template $TEMPLATE"
 summary=$(mktemp)
@@ -280,6 +282,36 @@ if [ "$SERIES" = livelock ]; then
 fi
 count=${#patches[@]}
 [ "$count" = "${#commits[@]}" ] || die "format-patch wrote $count patches for ${#commits[@]} commits"
+# What a stored patch file has below its "---" (how it was tested, what
+# stable needs) is no part of its commit: git am drops it. It goes below
+# the "---" of the mail of the same subject.
+series_dir=$LAB_TOP/patches
+[ "$T" = 6.1 ] || series_dir=$(mainline_dir "$T")
+below_dashes() { # patch file -> its lines between "---" and the diffstat
+	awk 'f && (/^ / || /^diff --git /) { exit } f { print } /^---$/ { f = 1 }' "$1"
+}
+file_subject() { # patch file -> its subject, as git am makes it
+	awk '/^Subject: / {
+		s = substr($0, 10)
+		while ((getline l) > 0 && l ~ /^[ \t]/) s = s l
+		sub(/^\[PATCH[^]]*\] /, "", s); print s; exit
+	}' "$1"
+}
+with_notes=0
+for ((j = 0; j < count; j++)); do
+	s=$(subj "${commits[$j]}")
+	while read -r f; do
+		case $f in '' | '#'*) continue ;; esac
+		[ "$(file_subject "$series_dir/$f")" = "$s" ] || continue
+		notes=$(below_dashes "$series_dir/$f")
+		if [ -n "$notes" ]; then
+			NOTES=$notes perl -0pi -e 's/^---\n/---\n$ENV{NOTES}\n\n/m' "${patches[$j]}"
+			with_notes=$((with_notes + 1))
+		fi
+		break
+	done <"$series_dir/series"
+done
+say "notes below ---: $with_notes patch(es), from their files in ${series_dir#"$LAB_TOP"/}/"
 # The sender's identity in From: and Signed-off-by:, in place of the
 # identity the patches are stored with (their commits' authors).
 mapfile -t stored < <(git -C "$TREE" log --format='%an <%ae>' "$base..$tip" | LC_ALL=C sort -u)

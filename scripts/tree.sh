@@ -13,8 +13,9 @@
 #              after the lab-only patches of that directory's lab/
 #   stock      the selftest only: Debian's kernel as a CI finds it
 #   K+NAME     kernel K with scripts/breaks/NAME.patch (NAME-TREE.patch,
-#              where it exists for K's tree) on top: a check
-#              broken on purpose, to see a test fail (LAB_BREAK=NAME)
+#              where it exists for K's tree) on top (LAB_BREAK=NAME): a
+#              check broken on purpose, to see a test fail, or (dcvmap) a
+#              code path forced, which must pass
 #   K+proposed kernel K with patches/proposed/*.patch on top: what is
 #              proposed to mainline apart (upstream+proposed), held to K's
 #              expectations (KERNELS=upstream+proposed make check)

@@ -1765,7 +1765,7 @@ static bool contig_kmap_at_offset(void)
 }
 
 #define DMA_CONTIG_FIX \
-	"\"media: videobuf2-dma-contig: add the offset to the vaddr of a USERPTR buffer\" (MEDIA_USERPTR_KNOWN_BUGS=dma_contig_offset expects the bug)"
+	"\"media: videobuf2-dma-contig: map USERPTR buffers from their own pages\" (MEDIA_USERPTR_KNOWN_BUGS=dma_contig_offset expects the bug)"
 #define DMA_CONTIG_BUG \
 	"known bug: videobuf2-dma-contig maps an unaligned USERPTR buffer from the start of its page, and vim2m "
 #define DMA_CONTIG_FIXED \
