@@ -128,6 +128,10 @@ placeholder() {
 # as open; one that checkpatch no longer reports fails, so that the list
 # stays true.
 KNOWN=$(printf '%s\t%s\t%s\n' \
+	'media: v4l2-mem2mem: add v4l2_m2m_request_validate()' MISSING_FIXES_TAG \
+	'Cc: stable without Fixes:, as the prerequisite of the vim2m and verisilicon fixes that follow, which stable-kernel-rules.rst allows; those carry the Fixes: tags: nothing to change here, but say so in the mail' \
+	'media: verisilicon: refuse a request with more than one buffer' MISSING_FIXES_TAG \
+	'Cc: stable without Fixes:, because the id of "media: rockchip/vpu: Support the Request API" (v5.3) could not be verified here; verify it in mainline and add the Fixes: tag' \
 	'media: vim2m: refuse a request with more than one buffer' MISSING_FIXES_TAG \
 	'Cc: stable without Fixes:, because the id of "media: vim2m: support requests" (v4.20) could not be verified here; verify it in mainline and add the Fixes: tag' \
 	"media: exynos4-is: take the meta data plane's address in buf_prepare" MISSING_FIXES_TAG \
