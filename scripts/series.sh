@@ -61,7 +61,10 @@ fi
 . "$(dirname "$0")/reply.sh"
 . "$(dirname "$0")/robot.sh"
 x86_only "make series"
-[ "${SERIES:-6.1}" = livelock ] || default_mainline_only "make series"
+# SERIES=mainline is against the mainline tree (6.12, or LAB_MAINLINE's:
+# 7.3, whose copy of the series has dw100's fix too); the 6.1 series' tools
+# are 6.12's.
+case ${SERIES:-6.1} in livelock | mainline) ;; *) default_mainline_only "make series SERIES=${SERIES:-6.1}" ;; esac
 
 # What differs between the series: the tree and its tested kernel (V), how
 # many of the mailed commits go (all, or the first N), what their subjects
@@ -78,7 +81,7 @@ case $SERIES in
 	# stable list is not asked to take it; the maintainers and lists of
 	# the code it changes get it.
 	COVER_CC='' NEED="baseline patched" ;;
-mainline) T=6.12 V=upstream PICK=all MUST='' TEMPLATE=cover-letter-mainline.txt
+mainline) T=$MAINLINE_TREE V=upstream PICK=all MUST='' TEMPLATE=cover-letter-mainline.txt
 	COVER_CC='' NEED=upstream ;;
 # livelock: no series and no cover letter, but a reply (the template) and
 # one patch, both in reply to v2 (the template's In-Reply-To); the
