@@ -54,6 +54,9 @@
 # error.
 # LAB_MAINLINE=7.3 builds the upstream and stock kernels from Debian's 7.3
 # instead of 6.12, into build/mainline-7.3/ (docs/lab.md).
+# V4L_UTILS=1.32 gives the upstream and stock kernels sid's v4l-utils 1.32
+# (v4l2-compliance), held to scripts/compliance.known-<tree>@1.32; the 6.1
+# kernels keep Debian 12's 1.22, the default (docs/lab.md).
 
 SHELL := /bin/bash
 

@@ -4,8 +4,11 @@
 #   scripts/compliance.sh KERNEL               (one kernel on its own)
 # Reads build/results/<kernel>/compliance.log (one v4l2-compliance -s run
 # per node) and prints, as Markdown, each node's totals and failures. The
-# known failures are those of the kernel's tree, in
-# scripts/compliance.known-<tree>. It fails when:
+# known failures are those of the kernel's tree and of the v4l2-compliance
+# it runs (scripts/lib.sh v4l_utils): scripts/compliance.known-<tree> for
+# 1.22, scripts/compliance.known-<tree>@<version> for another. It fails
+# when:
+# - a node's run does not say it is the version the lab gives the kernel;
 # - a node's run has no "Total for" line, or an exit status that does not
 #   agree with its failure count (v4l2-compliance crashed or could not open
 #   the device);
@@ -28,7 +31,8 @@
 #   (a label the baseline lacks: vim2m/1, vim2m/2; or another memop:
 #   vivid-001 and -003 are vmalloc there, dma-sg here) is not also in
 #   scripts/compliance.known-<mainline tree> (6.12, or LAB_MAINLINE's:
-#   scripts/lib.sh): there is nothing to hold it against on
+#   scripts/lib.sh; the list for the 6.1 kernel's version of
+#   v4l2-compliance, 1.22): there is nothing to hold it against on
 #   6.1, so mainline must have it too (and the upstream kernel's gate
 #   requires it to fail there);
 # - an entry of the known list names a node that no kernel checked here
