@@ -66,6 +66,9 @@
 # ARCH=arm64 cross-builds the same kernels and tests for arm64 and boots
 # them in qemu-system-aarch64, into build/arm64/ (not make ci, series,
 # bisect, bench, clock-soak or seen-to-fail: docs/arm64.md).
+# V4L_UTILS=1.32 gives the upstream and stock kernels sid's v4l-utils 1.32
+# (v4l2-compliance), held to scripts/compliance.known-<tree>@1.32; the 6.1
+# kernels keep Debian 12's 1.22, the default (docs/lab.md).
 
 SHELL := /bin/bash
 

@@ -4,8 +4,11 @@
 #   scripts/compliance.sh KERNEL               (one kernel on its own)
 # Reads build/results/<kernel>/compliance.log (one v4l2-compliance -s run
 # per node) and prints, as Markdown, each node's totals and failures. The
-# known failures are those of the kernel's tree, in
-# scripts/compliance.known-<tree>. It fails when:
+# known failures are those of the kernel's tree and of the v4l2-compliance
+# it runs (scripts/lib.sh v4l_utils): scripts/compliance.known-<tree> for
+# 1.22, scripts/compliance.known-<tree>@<version> for another. It fails
+# when:
+# - a node's run does not say it is the version the lab gives the kernel;
 # - a node's run has no "Total for" line, or an exit status that does not
 #   agree with its failure count (v4l2-compliance crashed or could not open
 #   the device);
@@ -28,7 +31,8 @@
 #   (a label the baseline lacks: vim2m/1, vim2m/2; or another memop:
 #   vivid-001 and -003 are vmalloc there, dma-sg here) is not also in
 #   scripts/compliance.known-<mainline tree> (6.12, or LAB_MAINLINE's:
-#   scripts/lib.sh): there is nothing to hold it against on
+#   scripts/lib.sh; the list for the 6.1 kernel's version of
+#   v4l2-compliance, 1.22): there is nothing to hold it against on
 #   6.1, so mainline must have it too (and the upstream kernel's gate
 #   requires it to fail there);
 # - an entry of the known list names a node that no kernel checked here
@@ -51,9 +55,16 @@ for v in "$b" "$p"; do
 	if [ -z "$asked_nodes" ]; then echo all; else echo some; fi >"$RES/$v/nodes.filter"
 done
 
-kb=$LAB_TOP/scripts/compliance.known-$(variant_tree "$b")
-kp=$LAB_TOP/scripts/compliance.known-$(variant_tree "$p")
-k12=$LAB_TOP/scripts/compliance.known-$MAINLINE_TREE
+# The known lists are the tree's for the version of v4l2-compliance the
+# kernel runs (scripts/lib.sh v4l_utils, known_list); the mainline tree's
+# that the 6.1 check below reads is the one for the 6.1 kernel's version.
+vb=$(v4l_utils "$b") vp=$(v4l_utils "$p")
+kb=$(known_list "$(variant_tree "$b")" "$vb")
+kp=$(known_list "$(variant_tree "$p")" "$vp")
+k12=$(known_list "$MAINLINE_TREE" "$vp")
+for k in "$kb" "$kp" "$k12"; do
+	[ -f "$k" ] || die "no ${k#"$LAB_TOP"/} (scripts/lib.sh known_list), for the kernels $b and $p (V4L_UTILS=$V4L_UTILS)"
+done
 knowns=("$kb")
 [ "$kp" = "$kb" ] || knowns+=("$kp")
 [ "$k12" = "$kb" ] || [ "$k12" = "$kp" ] || knowns+=("$k12")
@@ -69,7 +80,7 @@ asked_nodes baseline "$RES/$p/results.tap" | awk '{ print $2 }' >"$RES/$p/nodes.
 # all: every node asked for was selected (no lab.nodes), on both kernels
 filt=all
 [ "$(cat "$RES/$b/nodes.filter" "$RES/$p/nodes.filter" | sort -u)" = all ] || filt=some
-awk -v B="$b" -v P="$p" -v KB="$kb" -v KP="$kp" -v K12="$k12" -v K12N="${k12##*/}" -v filt="$filt" \
+awk -v B="$b" -v P="$p" -v VB="$vb" -v VP="$vp" -v KB="$kb" -v KP="$kp" -v K12="$k12" -v K12N="${k12##*/}" -v filt="$filt" \
 	-v EB="$RES/$b/nodes.compliance" -v EP="$RES/$p/nodes.compliance" \
 	-v EBASE="$RES/$p/nodes.baseline" -v chk61="$chk61" -F'\t' '
 BEGIN {
@@ -109,7 +120,11 @@ FNR == 1 { k = (FILENAME ~ ("/" P "/")) ? P : B }
 	if (w[5] == "attempt" && w[6] > 1) rerun(cur, label, w[6])
 	else { rerr[cur] = ""; reran[cur] = 0 }
 	lab[cur] = label; fails[cur] = ""; rc[cur] = ""; tot[cur] = ""; nfl[cur] = 0
-	race[cur] = 0; pend = 0; next
+	race[cur] = 0; pend = 0; ver[cur] = ""; next
+}
+# the version the run says it is: "v4l2-compliance 1.32.0, 64 bits, ..."
+/^v4l2-compliance [0-9]+\.[0-9]+\.[0-9]+, / && ver[cur] == "" {
+	v = $0; sub(/^v4l2-compliance /, "", v); sub(/,.*/, "", v); ver[cur] = v; next
 }
 function rerun(c, label, a,   kc, kn, m, f, j, e) {
 	if (a > 2) { rerr[c] = "run " a " times: at most twice"; return }
@@ -144,6 +159,8 @@ function check(c,   m, f, j, kn, e) {
 	if (!(c in want)) return "ran as " lab[c] ", which the guest did not ask for"
 	if (lab[c] != want[c]) return "ran as " lab[c] ", the guest asked for " want[c]
 	if (rerr[c] != "") return rerr[c]
+	split(c, kc, SUBSEP); wv = kc[1] == P ? VP : VB
+	if (index(ver[c], wv ".") != 1) return "ran v4l2-compliance " (ver[c] == "" ? "of no version line" : ver[c]) ", the lab gives this kernel " wv
 	if (tot[c] == "") return "no Total line (exit " rc[c] "): v4l2-compliance did not run to the end"
 	if (rc[c] == "" || (rc[c] == 0) != (nfail[c] == 0) || rc[c] > 1)
 		return "exit status " rc[c] " with " nfail[c] " failures"

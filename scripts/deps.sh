@@ -15,7 +15,10 @@ PKGS="linux-source-6.1 linux-source-6.12 gcc make bc bison flex libelf-dev libss
 ccache shellcheck git git-email kmod sparse rsync"
 # Another mainline tree than 6.12 (LAB_MAINLINE) comes through the lab's
 # own apt (scripts/apt.sh), whose suites the host's Debian keyring verifies.
-[ "$MAINLINE_TREE" = 6.12 ] || PKGS="$PKGS debian-archive-keyring"
+# So does v4l-utils 1.32 (V4L_UTILS=1.32, scripts/lib.sh).
+if [ "$MAINLINE_TREE" != 6.12 ] || [ "$V4L_UTILS" != 1.22 ]; then
+	PKGS="$PKGS debian-archive-keyring"
+fi
 case $LAB_ARCH in
 x86_64) PKGS="$PKGS qemu-system-x86 busybox-static v4l-utils liburing-dev" ;;
 arm64) PKGS="$PKGS gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu qemu-system-arm" ;;
@@ -79,6 +82,32 @@ upd=()
 [ "$foreign" = 1 ] || upd=(--update)
 # shellcheck disable=SC2086
 install_missing "${upd[@]}" $PKGS
+
+# v4l-utils 1.32 (V4L_UTILS=1.32): sid's packages (scripts/lib.sh
+# V4L132_PKGS), through the lab's own apt, unpacked into V4L132_ROOT,
+# never installed; unpacked again whenever the set's MANIFEST changes
+# (scripts/apt.sh fetches a set once; removing build/apt/debs/<set>
+# fetches sid's current versions).
+v4l132() {
+	local set=v4l-utils-1.32-$LAB_ARCH debs d ver
+	debs=$BUILD/apt/debs/$set
+	# shellcheck disable=SC2046,SC2086
+	bash "$LAB_TOP/scripts/apt.sh" get "$set" $(printf '%s/sid ' $V4L132_PKGS)
+	ver=$(awk '$1 == "v4l-utils" { print $2 }' "$debs/MANIFEST")
+	case $ver in
+	1.32.*) ;;
+	*) die "sid's v4l-utils is $ver, not 1.32 (remove $debs when sid has moved on, and see what the new version needs)" ;;
+	esac
+	cmp -s "$debs/MANIFEST" "$V4L132_ROOT/.lab-manifest" && return 0
+	rm -rf "$V4L132_ROOT"
+	mkdir -p "$V4L132_ROOT"
+	for d in "$debs"/*.deb; do
+		dpkg-deb -x "$d" "$V4L132_ROOT"
+	done
+	cp "$debs/MANIFEST" "$V4L132_ROOT/.lab-manifest"
+	say "v4l-utils $ver from sid, with its libraries, unpacked into ${V4L132_ROOT#"$LAB_TOP"/}"
+}
+[ "$V4L_UTILS" = 1.22 ] || v4l132
 [ -n "$SYSROOT" ] || exit 0
 
 # The sysroot: unpacked once; removing it (or make clean) fetches the

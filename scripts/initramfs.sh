@@ -193,20 +193,35 @@ cp "$COW" "$ROOT/cow/"
 mkdir -p "$ROOT/etc"
 
 # guest_libs ROOT BINARY...: the shared libraries the binaries need, and
-# theirs, and the dynamic loader, as paths inside ROOT (a Debian sysroot
-# of another architecture, where ldd cannot run them).
+# theirs, and the dynamic loader, as paths inside ROOT (a Debian root:
+# the sysroot of another architecture, where ldd cannot run them, or
+# sid's v4l-utils, V4L132_ROOT). The libraries are looked for in the
+# architecture's multiarch directories (LAB_TRIPLET), then /lib and
+# /usr/lib. The loader is the binary's PT_INTERP path; a root unpacked
+# from the packages of a merged-/usr release (sid) has it only under
+# /usr (an installed system's /lib64 and /lib are base-files' symlinks
+# to /usr), and then it is that path.
 guest_libs() {
-	local root=$1 f lib d todo seen=" "
+	local root=$1 f lib d interp todo seen=" "
 	shift
 	todo=("$@")
 	while [ ${#todo[@]} -gt 0 ]; do
 		f=${todo[0]}
 		todo=("${todo[@]:1}")
-		"${LAB_CROSS}readelf" -l "$f" | sed -n 's/.*Requesting program interpreter: \(.*\)]$/\1/p'
+		interp=$("${LAB_CROSS}readelf" -l "$f" | sed -n 's/.*Requesting program interpreter: \(.*\)]$/\1/p')
+		if [ -z "$interp" ]; then
+			:
+		elif [ -e "$root$interp" ]; then
+			echo "$interp"
+		elif [ -e "$root/usr$interp" ]; then
+			echo "/usr$interp"
+		else
+			die "$interp, the loader $f asks for, is not in $root"
+		fi
 		for lib in $("${LAB_CROSS}readelf" -d "$f" | sed -n 's/.*(NEEDED).*\[\(.*\)\]$/\1/p'); do
 			case $seen in *" $lib "*) continue ;; esac
 			seen="$seen$lib "
-			for d in "/lib/${LAB_CROSS%-}" "/usr/lib/${LAB_CROSS%-}" /lib /usr/lib; do
+			for d in "/lib/$LAB_TRIPLET" "/usr/lib/$LAB_TRIPLET" /lib /usr/lib; do
 				[ -e "$root$d/$lib" ] || continue
 				echo "$d/$lib"
 				todo+=("$root$d/$lib")
@@ -217,19 +232,57 @@ guest_libs() {
 	done
 }
 
-# v4l2-compliance and v4l2-ctl from Debian's v4l-utils, with the shared
-# libraries they need: the host's on x86_64 (ldd finds them), the
-# sysroot's on arm64, found by their DT_NEEDED entries (guest_libs).
+# v4l2-compliance and v4l2-ctl, in /usr/bin, the version the kernel's
+# tree takes (scripts/lib.sh v4l_utils).
 mkdir -p "$ROOT/usr/bin"
-cp "$SYSROOT/usr/bin/v4l2-compliance" "$SYSROOT/usr/bin/v4l2-ctl" "$ROOT/usr/bin/"
-if [ -z "$SYSROOT" ]; then
-	ldd /usr/bin/v4l2-compliance /usr/bin/v4l2-ctl | awk '/=> \// { print $3 } /^\t\/lib/ { print $1 }'
+V4L=$(v4l_utils "$v")
+if [ "$V4L" = 1.22 ]; then
+	# Debian 12's v4l-utils, with the shared libraries they need: the
+	# host's on x86_64 (ldd finds them), the sysroot's on arm64, found by
+	# their DT_NEEDED entries (guest_libs).
+	cp "$SYSROOT/usr/bin/v4l2-compliance" "$SYSROOT/usr/bin/v4l2-ctl" "$ROOT/usr/bin/"
+	if [ -z "$SYSROOT" ]; then
+		ldd /usr/bin/v4l2-compliance /usr/bin/v4l2-ctl | awk '/=> \// { print $3 } /^\t\/lib/ { print $1 }'
+	else
+		guest_libs "$SYSROOT" "$SYSROOT/usr/bin/v4l2-compliance" "$SYSROOT/usr/bin/v4l2-ctl"
+	fi | sort -u | while read -r lib; do
+		mkdir -p "$ROOT$(dirname "$lib")"
+		cp -L "$SYSROOT$lib" "$ROOT$lib"
+	done
 else
-	guest_libs "$SYSROOT" "$SYSROOT/usr/bin/v4l2-compliance" "$SYSROOT/usr/bin/v4l2-ctl"
-fi | sort -u | while read -r lib; do
-	mkdir -p "$ROOT$(dirname "$lib")"
-	cp -L "$SYSROOT$lib" "$ROOT$lib"
-done
+	# sid's v4l-utils (scripts/deps.sh), under a prefix of its own with
+	# all its libraries and its loader, which do not replace anything of
+	# the guest's: /opt/v4l-utils-<version>/bin and lib. /usr/bin/NAME
+	# runs it through that loader, with that library path only.
+	src=$V4L132_ROOT
+	[ -f "$src/.lab-manifest" ] ||
+		die "$v takes v4l-utils $V4L, which is not in $src: scripts/deps.sh fetches it (V4L_UTILS=$V4L)"
+	opt=/opt/v4l-utils-$V4L
+	mkdir -p "$ROOT$opt/bin" "$ROOT$opt/lib"
+	cp "$src/usr/bin/v4l2-compliance" "$src/usr/bin/v4l2-ctl" "$ROOT$opt/bin/"
+	cp "$src/.lab-manifest" "$ROOT$opt/MANIFEST"
+	guest_libs "$src" "$src/usr/bin/v4l2-compliance" "$src/usr/bin/v4l2-ctl" | sort -u |
+		while read -r lib; do
+			# (the loader comes twice: by its PT_INTERP path and as
+			# libc's DT_NEEDED)
+			if [ -e "$ROOT$opt/lib/${lib##*/}" ]; then
+				cmp -s "$src$lib" "$ROOT$opt/lib/${lib##*/}" ||
+					die "two different libraries named ${lib##*/} in $src"
+				continue
+			fi
+			cp -L "$src$lib" "$ROOT$opt/lib/"
+		done
+	ld=$("${LAB_CROSS}readelf" -l "$src/usr/bin/v4l2-compliance" |
+		sed -n 's/.*Requesting program interpreter: \(.*\)]$/\1/p')
+	ld=$opt/lib/${ld##*/}
+	[ -x "$ROOT$ld" ] || die "no loader $ld in the initramfs"
+	for b in v4l2-compliance v4l2-ctl; do
+		# shellcheck disable=SC2016
+		printf '#!/bin/sh\n# v4l-utils %s from sid, its own loader and libraries (scripts/initramfs.sh)\nexec %s --library-path %s %s "$@"\n' \
+			"$V4L" "$ld" "$opt/lib" "$opt/bin/$b" >"$ROOT/usr/bin/$b"
+		chmod 0755 "$ROOT/usr/bin/$b"
+	done
+fi
 # Reproducible: the same content gives the same archive, so that boot.sh
 # can tell when its results are still valid.
 find "$ROOT" -exec touch -h -d @0 {} +

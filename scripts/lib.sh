@@ -161,20 +161,24 @@ guest_clock() {
 #   SYSROOT          the Debian packages of the guest's architecture that
 #                    it takes busybox, v4l2-compliance and liburing from
 #                    (scripts/deps.sh; x86_64 uses the host's)
+#   LAB_TRIPLET      Debian's multiarch directory of the guest's
+#                    architecture (/usr/lib/<triplet>), whatever compiler
+#                    LAB_CROSS names
 # shellcheck disable=SC2034
 case $LAB_ARCH in
 x86_64)
-	KARCH=x86 KSRCARCH=x86 KIMAGE=bzImage GUEST_CC=gcc GUEST_CLOCK=tsc
+	KARCH=x86 KSRCARCH=x86 KIMAGE=bzImage GUEST_CC=gcc GUEST_CLOCK=tsc LAB_TRIPLET=x86_64-linux-gnu
 	LAB_MAKE_ARCH=(ARCH=x86)
 	ST_MAKE_ARCH=(ARCH=x86_64)
 	SYSROOT="" ;;
 arm64)
 	KARCH=arm64 KSRCARCH=arm64 KIMAGE=Image GUEST_CC=${LAB_CROSS}gcc GUEST_CLOCK=arch_sys_counter
+	LAB_TRIPLET=aarch64-linux-gnu
 	LAB_MAKE_ARCH=(ARCH=arm64 "CROSS_COMPILE=$LAB_CROSS")
 	ST_MAKE_ARCH=("${LAB_MAKE_ARCH[@]}")
 	SYSROOT=$ABUILD/sysroot ;;
 esac
-export KARCH KSRCARCH KIMAGE GUEST_CC GUEST_CLOCK SYSROOT
+export KARCH KSRCARCH KIMAGE GUEST_CC GUEST_CLOCK SYSROOT LAB_TRIPLET
 
 # x86_only WHAT: stop a tool that knows only x86_64 (make bench, series,
 # bisect, clock-soak, seen-to-fail, try) when ARCH says otherwise.
@@ -346,6 +350,55 @@ history_objects() {
 # start from its objects).
 tree_variants() {
 	if [ "$1" = 6.1 ]; then echo "baseline mediaonly patched"; else echo "upstream stock"; fi
+}
+
+# The v4l2-compliance (and v4l2-ctl) a kernel's guest runs: Debian 12's
+# v4l-utils 1.22, the host's own package (the arm64 sysroot's), or sid's
+# 1.32, fetched by scripts/apt.sh with its own libraries and loader and
+# carried under /opt/v4l-utils-1.32 in the guest (scripts/initramfs.sh).
+# V4L_UTILS=1.32 (make check V4L_UTILS=1.32) gives 1.32 to the trees of
+# V4L_UTILS_132_TREES; the default, 1.22, gives 1.22 to every kernel,
+# as always. One tool a tree: the gate holds a tree's kernels against
+# each other and against the tree's known list, which is the tool's
+# (known_list). 6.1 stays on 1.22: its known list and its baseline
+# against patched gate were measured with it, and 1.32 on 6.1 is not
+# measured yet.
+V4L_UTILS=${V4L_UTILS:-1.22}
+case $V4L_UTILS in
+1.22 | 1.32) ;;
+*) printf 'ERROR: V4L_UTILS=%s: 1.22 (the default) or 1.32\n' "$V4L_UTILS" >&2
+	exit 1 ;;
+esac
+export V4L_UTILS
+V4L_UTILS_132_TREES="6.12 7.3"
+# V4L132_PKGS: sid's packages 1.32 is taken from (scripts/deps.sh fetches
+# them only when V4L_UTILS=1.32): v4l2-compliance and v4l2-ctl, and the
+# libraries they need, down to sid's libc and its loader (the binaries
+# need glibc 2.38, Debian 12 has 2.36). Not libudev1, libjson-c5 and
+# libv4l2rds0t64: only media-ctl, v4l2-tracer and rds-ctl need them.
+# V4L132_ROOT: where they are unpacked.
+# shellcheck disable=SC2034 # (deps.sh, initramfs.sh)
+V4L132_PKGS="v4l-utils libv4l-0t64 libv4lconvert0t64 libjpeg62-turbo libstdc++6 libgcc-s1 libc6"
+# shellcheck disable=SC2034
+V4L132_ROOT=$BUILD/v4l-utils-1.32/$LAB_ARCH
+# v4l_utils KERNEL: the version its guest runs.
+v4l_utils() {
+	local t
+	t=$(variant_tree "$(boot_kernel "$1")")
+	case $V4L_UTILS:" $V4L_UTILS_132_TREES " in
+	1.32:*" $t "*) echo 1.32 ;;
+	*) echo 1.22 ;;
+	esac
+}
+# known_list TREE VERSION: the tree's v4l2-compliance known failures for
+# that version: scripts/compliance.known-<tree> for 1.22 (the lists as
+# they always were), scripts/compliance.known-<tree>@<version> for another.
+known_list() {
+	if [ "$2" = 1.22 ]; then
+		echo "$LAB_TOP/scripts/compliance.known-$1"
+	else
+		echo "$LAB_TOP/scripts/compliance.known-$1@$2"
+	fi
 }
 
 # AWK_GLOB: an awk function, glob(g), that turns a shell glob (only *
