@@ -736,7 +736,7 @@ am_check() {
 		return 1
 	fi
 	got=$(git -C "$VERIFY" rev-parse 'HEAD^{tree}')
-	tested=$(cat "$BUILD/obj/$V/lab-tree" 2>/dev/null || echo none)
+	tested=$(cat "$ABUILD/obj/$V/lab-tree" 2>/dev/null || echo none)
 	if [ "$got" != "$(git -C "$TREE" rev-parse "$V^{tree}")" ]; then
 		say "git am of the series$with_lab: the tree differs from branch $V"
 		return 1
@@ -784,7 +784,7 @@ fi
 # WARNINGS=1, BOOT=1). A check not run, either way, is an open item: the
 # series is not checked in full.
 HAVE_KERNEL=0
-[ ! -f "$BUILD/obj/$V/$KIMAGE" ] || HAVE_KERNEL=1
+[ ! -f "$ABUILD/obj/$V/$KIMAGE" ] || HAVE_KERNEL=1
 not_run() { # CHECK VAR WHY: say that CHECK was not run, and make it an open item
 	local why="$2=0"
 	[ -n "${!2:-}" ] || why="no kernel of make check in build/obj/$V: $3"
@@ -827,11 +827,11 @@ targets=${targets% }
 if [ -z "$targets" ]; then
 	say "W=1 and sparse: the series changes no C file outside tools/"
 elif [ "${WARNINGS:-$HAVE_KERNEL}" = 1 ]; then
-	[ -d "$BUILD/obj/$V" ] ||
-		die "W=1 and sparse start from make check's objects of $V: no $BUILD/obj/$V (make check, or WARNINGS=0)"
+	[ -d "$ABUILD/obj/$V" ] ||
+		die "W=1 and sparse start from make check's objects of $V: no $ABUILD/obj/$V (make check, or WARNINGS=0)"
 	for side in base series; do
-		if [ "$side" = base ]; then ref=$base obj=$BUILD/obj/w1-$T-base; else ref=$tip obj=$BUILD/obj/w1-$SERIES; fi
-		[ -d "$obj" ] || cp -a "$BUILD/obj/$V" "$obj"
+		if [ "$side" = base ]; then ref=$base obj=$ABUILD/obj/w1-$T-base; else ref=$tip obj=$ABUILD/obj/w1-$SERIES; fi
+		[ -d "$obj" ] || cp -a "$ABUILD/obj/$V" "$obj"
 		for d in $targets; do
 			[ ! -d "$obj/$d" ] || find "$obj/$d" -name '*.o' -delete
 		done
