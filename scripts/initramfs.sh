@@ -201,6 +201,10 @@ mkdir -p "$ROOT/etc"
 # from the packages of a merged-/usr release (sid) has it only under
 # /usr (an installed system's /lib64 and /lib are base-files' symlinks
 # to /usr), and then it is that path.
+# interp_of BINARY: its PT_INTERP path (the dynamic loader it asks for).
+interp_of() {
+	"${LAB_CROSS}readelf" -l "$1" | sed -n 's/.*Requesting program interpreter: \(.*\)]$/\1/p'
+}
 guest_libs() {
 	local root=$1 f lib d interp todo seen=" "
 	shift
@@ -208,7 +212,7 @@ guest_libs() {
 	while [ ${#todo[@]} -gt 0 ]; do
 		f=${todo[0]}
 		todo=("${todo[@]:1}")
-		interp=$("${LAB_CROSS}readelf" -l "$f" | sed -n 's/.*Requesting program interpreter: \(.*\)]$/\1/p')
+		interp=$(interp_of "$f")
 		if [ -z "$interp" ]; then
 			:
 		elif [ -e "$root$interp" ]; then
@@ -272,8 +276,7 @@ else
 			fi
 			cp -L "$src$lib" "$ROOT$opt/lib/"
 		done
-	ld=$("${LAB_CROSS}readelf" -l "$src/usr/bin/v4l2-compliance" |
-		sed -n 's/.*Requesting program interpreter: \(.*\)]$/\1/p')
+	ld=$(interp_of "$src/usr/bin/v4l2-compliance")
 	ld=$opt/lib/${ld##*/}
 	[ -x "$ROOT$ld" ] || die "no loader $ld in the initramfs"
 	for b in v4l2-compliance v4l2-ctl; do

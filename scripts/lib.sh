@@ -421,12 +421,17 @@ series_subjects() {
 		[ -z "${1:-}" ] || [ "$n" -lt "$1" ] || break
 		n=$((n + 1))
 		[ -f "$LAB_TOP/patches/$p" ] || die "patches/series names $p, which is missing"
-		awk '/^Subject: / {
-			s = substr($0, 10)
-			while ((getline l) > 0 && l ~ /^[ \t]/) s = s l
-			sub(/^\[PATCH[^]]*\] /, "", s); print s; exit
-		}' "$LAB_TOP/patches/$p"
+		patch_subject "$LAB_TOP/patches/$p"
 	done <"$LAB_TOP/patches/series"
+}
+# patch_subject FILE: the subject of a stored patch, as git am makes it
+# (folded lines joined, the [PATCH ...] prefix dropped).
+patch_subject() {
+	awk '/^Subject: / {
+		s = substr($0, 10)
+		while ((getline l) > 0 && l ~ /^[ \t]/) s = s l
+		sub(/^\[PATCH[^]]*\] /, "", s); print s; exit
+	}' "$1"
 }
 
 # The patches that decide a commit's expectations: the pin's direction

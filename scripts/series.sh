@@ -297,19 +297,12 @@ series_dir=$LAB_TOP/patches
 below_dashes() { # patch file -> its lines between "---" and the diffstat
 	awk 'f && (/^ / || /^diff --git /) { exit } f { print } /^---$/ { f = 1 }' "$1"
 }
-file_subject() { # patch file -> its subject, as git am makes it
-	awk '/^Subject: / {
-		s = substr($0, 10)
-		while ((getline l) > 0 && l ~ /^[ \t]/) s = s l
-		sub(/^\[PATCH[^]]*\] /, "", s); print s; exit
-	}' "$1"
-}
 with_notes=0
 for ((j = 0; j < count; j++)); do
 	s=$(subj "${commits[$j]}")
 	while read -r f; do
 		case $f in '' | '#'*) continue ;; esac
-		[ "$(file_subject "$series_dir/$f")" = "$s" ] || continue
+		[ "$(patch_subject "$series_dir/$f")" = "$s" ] || continue
 		notes=$(below_dashes "$series_dir/$f")
 		if [ -n "$notes" ]; then
 			NOTES=$notes perl -0pi -e 's/^---\n/---\n$ENV{NOTES}\n\n/m' "${patches[$j]}"
