@@ -23,9 +23,12 @@ QEMU_TIMEOUT=${QEMU_TIMEOUT:-1800}
 # What the command line says for the architecture: x86's clock
 # (guest_clock); on arm64 two 32 MiB hugetlb pages, which cannot be had
 # at run time without CONTIG_ALLOC (scripts/guest/init, cow.c).
-# QEMU_CPU: the arm64 guest's CPU model (x86: -cpu max).
+# QEMU_CPU: the arm64 guest's CPU model (x86: guest_cpu, lib.sh; the
+# debug kernels' CPU is in the results key, the others' is the one it
+# always was).
 case $LAB_ARCH in
-x86_64) console=ttyS0 archargs=$(guest_clock) cpu=max keyextra="" ;;
+x86_64) console=ttyS0 archargs=$(guest_clock) cpu=$(guest_cpu "$v") keyextra=""
+	[ "$cpu" = max ] || keyextra=" cpu=$cpu" ;;
 arm64) console=ttyAMA0 archargs="hugepagesz=32M hugepages=2"
 	clk=$(guest_clock)
 	[ -z "$clk" ] || archargs="$archargs $clk"

@@ -24,7 +24,7 @@ cp -a "$dir/." "$OUT/root/try/"
 (cd "$OUT/root" && find . | cpio -o -H newc --quiet | gzip -1) >"$OUT/try.cpio.gz"
 cat "$OBJ/initramfs.cpio.gz" "$OUT/try.cpio.gz" >"$OUT/initramfs.cpio.gz"
 set +e
-timeout "${QEMU_TIMEOUT:-600}" qemu-system-x86_64 -accel tcg -cpu max -nodefaults \
+timeout "${QEMU_TIMEOUT:-600}" qemu-system-x86_64 -accel tcg -cpu "$(guest_cpu "$v")" -nodefaults \
 	-no-reboot -display none -m 2G -smp "$(qemu_smp "${TRY_CPUS:-2}")" \
 	-kernel "$OBJ/bzImage" -initrd "$OUT/initramfs.cpio.gz" \
 	-append "console=ttyS0 panic=-1 loglevel=4 $(guest_clock) lab.mode=try lab.alloc=${TRY_ALLOC:-0}" \
