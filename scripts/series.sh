@@ -138,7 +138,7 @@ KNOWN=$(printf '%s\t%s\t%s\n' \
 	'media: vim2m: refuse a request with more than one buffer' MISSING_FIXES_TAG \
 	'Cc: stable without Fixes:, because the id of "media: vim2m: support requests" (v4.20) could not be verified here; verify it in mainline and add the Fixes: tag' \
 	'media: exynos4-is: do not leave a returned buffer with the MIPI-CSIS' MISSING_FIXES_TAG \
-	'Cc: stable without Fixes:, because the id of "s5p-fimc: Add support for V4L2_PIX_FMT_S5C_UYVY_JPG fourcc" (2012), which gave fimc-capture the meta data plane, could not be verified here (said below its ---); verify it in mainline and add the Fixes: tag' \
+	'Cc: stable without Fixes:, because the id of "[media] s5p-fimc: Add support for V4L2_PIX_FMT_S5C_UYVY_JPG fourcc" (2012), which gave fimc-capture the meta data plane, could not be verified here (said below its ---); verify it in mainline and add the Fixes: tag' \
 	"media: exynos4-is: take the meta data plane's address in buf_prepare" MISSING_FIXES_TAG \
 	'Cc: stable without Fixes:, as the prerequisite of the next patch (said below its ---), which stable-kernel-rules.rst allows: nothing to change here')
 
