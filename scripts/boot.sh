@@ -23,17 +23,16 @@ QEMU_TIMEOUT=${QEMU_TIMEOUT:-1800}
 # What the command line says for the architecture: x86's clock
 # (guest_clock); on arm64 two 32 MiB hugetlb pages, which cannot be had
 # at run time without CONTIG_ALLOC (scripts/guest/init, cow.c).
-# QEMU_CPU: the arm64 guest's CPU model (x86: guest_cpu, lib.sh; the
-# debug kernels' CPU is in the results key, the others' is the one it
-# always was).
+# QEMU_CPU: the arm64 guest's CPU model (x86: guest_cpu, lib.sh). The CPU
+# model is in the results key on both.
 case $LAB_ARCH in
-x86_64) console=ttyS0 archargs=$(guest_clock) cpu=$(guest_cpu "$v") keyextra=""
-	[ "$cpu" = max ] || keyextra=" cpu=$cpu" ;;
+x86_64) console=ttyS0 archargs=$(guest_clock) cpu=$(guest_cpu "$v") ;;
 arm64) console=ttyAMA0 archargs="hugepagesz=32M hugepages=2"
 	clk=$(guest_clock)
 	[ -z "$clk" ] || archargs="$archargs $clk"
-	cpu=${QEMU_CPU:-max,pauth-impdef=on} keyextra=" cpu=$cpu" ;;
+	cpu=${QEMU_CPU:-max,pauth-impdef=on} ;;
 esac
+keyextra=" cpu=$cpu"
 # LAB_INJECT and LAB_NODES go into the kernel command line as they are:
 # a space (or a quote) there would add parameters of its own, such as
 # lab.stress=0, and the guest would record them as asked. Only the known

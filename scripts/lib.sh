@@ -111,19 +111,6 @@ hash_files() {
 	cat "$@" | sha256sum | cut -c1-16
 }
 
-# guest_clock: the kernel command line for the guest's clock. The guest has no HPET, ACPI PM timer or kvmclock, and under
-# TCG no TSC frequency in CPUID: it would calibrate the TSC against the PIT,
-# which fails on a loaded host and leaves CLOCK_MONOTONIC on jiffies (4 ms
-# steps), and v4l2-compliance then sees equal timestamps. Its TSC is the
-# host's, so the host measures the frequency (scripts/host/tsc-khz.c,
-# rounded to the MHz so that the results key stays the same) and passes it
-# as tsc_early_khz=. tsc=reliable keeps the clocksource watchdog, which
-# would judge the TSC against jiffies, from dropping it. LAB_CLOCK=bad
-# forces the fallback instead (tsc=unstable), to show that the lab calls
-# it a clock error, not a test failure.
-# On arm64 the clocksource is the architected timer (arch_sys_counter),
-# whose frequency the guest reads from CNTFRQ_EL0: nothing to calibrate,
-# nothing to add; LAB_CLOCK=bad puts the guest on jiffies there.
 # The x86 guest's CPU: QEMU's "max" (TCG), which has LA57, so the guest
 # runs 5-level page tables. The debug kernels' CPU has no LA57. Their
 # identify_cpu() clears boot_cpu_data's feature bits (memset) before it
@@ -142,6 +129,19 @@ guest_cpu() {
 	*) echo max ;;
 	esac
 }
+# guest_clock: the kernel command line for the guest's clock. The guest has no HPET, ACPI PM timer or kvmclock, and under
+# TCG no TSC frequency in CPUID: it would calibrate the TSC against the PIT,
+# which fails on a loaded host and leaves CLOCK_MONOTONIC on jiffies (4 ms
+# steps), and v4l2-compliance then sees equal timestamps. Its TSC is the
+# host's, so the host measures the frequency (scripts/host/tsc-khz.c,
+# rounded to the MHz so that the results key stays the same) and passes it
+# as tsc_early_khz=. tsc=reliable keeps the clocksource watchdog, which
+# would judge the TSC against jiffies, from dropping it. LAB_CLOCK=bad
+# forces the fallback instead (tsc=unstable), to show that the lab calls
+# it a clock error, not a test failure.
+# On arm64 the clocksource is the architected timer (arch_sys_counter),
+# whose frequency the guest reads from CNTFRQ_EL0: nothing to calibrate,
+# nothing to add; LAB_CLOCK=bad puts the guest on jiffies there.
 guest_clock() {
 	local khz=$BUILD/host/tsc-khz
 	if [ "$LAB_ARCH" = arm64 ]; then
