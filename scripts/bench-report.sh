@@ -24,7 +24,6 @@
 # on 6.12: one fault a page at the first pin, no row slower).
 . "$(dirname "$0")/lib.sh"
 x86_only "scripts/bench-report.sh"
-default_mainline_only "scripts/bench-report.sh"
 
 [ $# -eq 3 ] || die "usage: $0 OUTDIR baseline:FILE[,FILE...] patched:FILE[,FILE...]"
 out=$1

@@ -16,9 +16,17 @@
 # host's, into build/bench-wall/ (and build/bench-B-wall/). Where the
 # other clock's results exist, the report sets both side by side.
 # Timing lives here and only here: make check asserts no speed.
+# patches/proposed/ is 6.12's: kernels of the mainline tree are 6.12's
+# unless LAB_MAINLINE says otherwise (and then lts_only stops).
+case ${BENCH_KERNELS:-} in
+*upstream* | *stock*) export LAB_MAINLINE=${LAB_MAINLINE:-6.12} ;;
+esac
 . "$(dirname "$0")/lib.sh"
 x86_only "make bench"
-default_mainline_only "make bench"
+case ${BENCH_KERNELS:-} in
+*upstream* | *stock*) lts_only "make bench BENCH_KERNELS=\"$BENCH_KERNELS\"" ;;
+*) default_mainline_only "make bench" ;;
+esac
 
 read -r KA KB rest <<<"${BENCH_KERNELS:-baseline patched}"
 if [ -z "${KB:-}" ] || [ -n "${rest:-}" ]; then

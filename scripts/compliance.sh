@@ -30,7 +30,7 @@
 #   the baseline or alone) on a node the baseline does not have as it is
 #   (a label the baseline lacks: vim2m/1, vim2m/2; or another memop:
 #   vivid-001 and -003 are vmalloc there, dma-sg here) is not also in
-#   scripts/compliance.known-<mainline tree> (6.12, or LAB_MAINLINE's:
+#   scripts/compliance.known-<mainline tree> (7.3, or LAB_MAINLINE's:
 #   scripts/lib.sh; the list for the 6.1 kernel's version of
 #   v4l2-compliance, 1.22): there is nothing to hold it against on
 #   6.1, so mainline must have it too (and the upstream kernel's gate

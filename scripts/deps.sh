@@ -13,9 +13,9 @@
 
 PKGS="linux-source-6.1 linux-source-6.12 gcc make bc bison flex libelf-dev libssl-dev cpio xz-utils
 ccache shellcheck git git-email kmod sparse rsync"
-# Another mainline tree than 6.12 (LAB_MAINLINE) comes through the lab's
-# own apt (scripts/apt.sh), whose suites the host's Debian keyring verifies.
-# So does v4l-utils 1.32 (V4L_UTILS=1.32, scripts/lib.sh).
+# The 7.3 tree (the default mainline tree, scripts/lib.sh) comes through
+# the lab's own apt (scripts/apt.sh), whose suites the host's Debian
+# keyring verifies. So does v4l-utils 1.32 (V4L_UTILS, scripts/lib.sh).
 if [ "$MAINLINE_TREE" != 6.12 ] || [ "$V4L_UTILS" != 1.22 ]; then
 	PKGS="$PKGS debian-archive-keyring"
 fi
@@ -83,7 +83,7 @@ upd=()
 # shellcheck disable=SC2086
 install_missing "${upd[@]}" $PKGS
 
-# v4l-utils 1.32 (V4L_UTILS=1.32): sid's packages (scripts/lib.sh
+# v4l-utils 1.32 (V4L_UTILS=1.32, the default): sid's packages (scripts/lib.sh
 # V4L132_PKGS), through the lab's own apt, unpacked into V4L132_ROOT,
 # never installed; unpacked again whenever the set's MANIFEST changes
 # (scripts/apt.sh fetches a set once; removing build/apt/debs/<set>

@@ -27,40 +27,44 @@ if [ -n "${MAKEFLAGS:-}" ]; then
 	export MAKEFLAGS
 fi
 # The mainline tree: the tree the "upstream" and "stock" kernels are built
-# from. LAB_MAINLINE=7.3 (make check LAB_MAINLINE=7.3) builds them from
-# Debian's linux-source-7.3 (trixie-backports, scripts/source.sh) with
-# patches/mainline-7.3/ instead of 6.12 with patches/mainline/; without
-# it, 6.12, as always. The kernels keep their names (upstream, stock),
-# and so their expectations: what differs on a tree is said by the fact
-# files' "TREE:" prefix (AWK_ARCH) and by the files named after the tree
+# from. DEFAULT_MAINLINE, 7.3: Debian's linux-source-7.3 (trixie-backports,
+# scripts/source.sh), the newest tree Debian has, with
+# patches/mainline-7.3/: make check's mainline judge. LAB_MAINLINE=6.12
+# (make check LAB_MAINLINE=6.12) builds them from Debian's
+# linux-source-6.12 with patches/mainline/ instead: the LTS line where the
+# fixes' "Cc: stable" lands, which make ci runs as well (scripts/ci.sh).
+# The kernels keep their names (upstream, stock), and so their
+# expectations: what differs on a tree is said by the fact files' "TREE:"
+# prefix (AWK_ARCH) and by the files named after the tree
 # (lab-<tree>.config, guest/mmtests-<tree>, compliance.known-<tree>).
-MAINLINE_TREE=${LAB_MAINLINE:-6.12}
+DEFAULT_MAINLINE=7.3
+MAINLINE_TREE=${LAB_MAINLINE:-$DEFAULT_MAINLINE}
 case $MAINLINE_TREE in
-6.1) printf 'ERROR: LAB_MAINLINE=6.1: 6.1 is the series'"'"' tree; the mainline tree is 6.12 (the default) or newer\n' >&2
+6.1) printf 'ERROR: LAB_MAINLINE=6.1: 6.1 is the series'"'"' tree; the mainline tree is %s (the default) or 6.12\n' "$DEFAULT_MAINLINE" >&2
 	exit 1 ;;
 [0-9]*.[0-9]*) [[ $MAINLINE_TREE =~ ^[0-9]+\.[0-9]+$ ]] || {
-	printf 'ERROR: LAB_MAINLINE=%s: a tree, such as 7.3\n' "$MAINLINE_TREE" >&2
+	printf 'ERROR: LAB_MAINLINE=%s: a tree, such as 6.12\n' "$MAINLINE_TREE" >&2
 	exit 1; } ;;
-*) printf 'ERROR: LAB_MAINLINE=%s: a tree, such as 7.3\n' "$MAINLINE_TREE" >&2
+*) printf 'ERROR: LAB_MAINLINE=%s: a tree, such as 6.12\n' "$MAINLINE_TREE" >&2
 	exit 1 ;;
 esac
 LAB_MAINLINE=$MAINLINE_TREE
 export LAB_MAINLINE
 # ABUILD: where the artifacts of one architecture live: build/ itself for
-# x86_64 (obj/, results/, selftest/, initramfs/, logs/, as they always
-# were), build/arm64/ for arm64 (the same, and sysroot/: the arm64
-# Debian packages the guest takes its programs from). The kernel trees
-# (build/linux, build/am, build/linux-6.12, build/am-6.12, build/linux-7.3,
-# ...) and build/host are shared. Another mainline tree than 6.12 has an
-# ABUILD of its own, build/mainline-<tree>/ (build/arm64/mainline-<tree>/):
-# its kernels have the same names as 6.12's, and their objects, results and
+# x86_64 (obj/, results/, selftest/, initramfs/, logs/), build/arm64/ for
+# arm64 (the same, and sysroot/: the arm64 Debian packages the guest takes
+# its programs from). The kernel trees (build/linux, build/am,
+# build/linux-6.12, build/am-6.12, build/linux-7.3, ...) and build/host
+# are shared. Another mainline tree than the default has an ABUILD of its
+# own, build/mainline-<tree>/ (build/arm64/mainline-<tree>/): its kernels
+# have the same names as the default's, and their objects, results and
 # summary must not overwrite those of a default make check.
 if [ "$LAB_ARCH" = x86_64 ]; then
 	ABUILD=$BUILD
 else
 	ABUILD=$BUILD/$LAB_ARCH
 fi
-[ "$MAINLINE_TREE" = 6.12 ] || ABUILD=$ABUILD/mainline-$MAINLINE_TREE
+[ "$MAINLINE_TREE" = "$DEFAULT_MAINLINE" ] || ABUILD=$ABUILD/mainline-$MAINLINE_TREE
 LOGS=$ABUILD/logs
 mkdir -p "$LOGS"
 
@@ -203,11 +207,18 @@ export KARCH KSRCARCH KIMAGE GUEST_CC GUEST_CLOCK SYSROOT LAB_TRIPLET
 x86_only() {
 	[ "$LAB_ARCH" = x86_64 ] || die "$1 is x86_64 only for now (ARCH=$LAB_ARCH)"
 }
-# default_mainline_only WHAT: stop a tool whose kernels, patches or facts
-# are 6.12's (make series, bisect, bench, clock-soak, seen-to-fail,
-# report-to-fail) when LAB_MAINLINE names another tree.
+# default_mainline_only WHAT: stop a tool that knows only the default
+# mainline tree's facts and results (make series SERIES=6.1, bisect,
+# clock-soak, report-to-fail) when LAB_MAINLINE names another tree.
 default_mainline_only() {
-	[ "$MAINLINE_TREE" = 6.12 ] || die "$1 knows only the default mainline tree, 6.12, for now (LAB_MAINLINE=$MAINLINE_TREE)"
+	[ "$MAINLINE_TREE" = "$DEFAULT_MAINLINE" ] || die "$1 knows only the default mainline tree, $DEFAULT_MAINLINE, for now (LAB_MAINLINE=$MAINLINE_TREE)"
+}
+# lts_only WHAT: stop a tool whose patches or breaks are 6.12's (make
+# bench's patches/proposed/, make seen-to-fail's breaks of the upstream
+# kernel) unless the mainline tree is 6.12: those tools set LAB_MAINLINE
+# to 6.12 themselves when it is unset, before sourcing this file.
+lts_only() {
+	[ "$MAINLINE_TREE" = 6.12 ] || die "$1 knows only the 6.12 tree for now (LAB_MAINLINE=$MAINLINE_TREE)"
 }
 
 # AWK_ARCH: an awk function, arch_field(f), for the columns of the fact
@@ -215,8 +226,8 @@ default_mainline_only() {
 # that may name one architecture: "arm64:WHAT" holds on arm64 only, and
 # gives WHAT there and "" elsewhere; an entry without such a prefix holds
 # everywhere, as it is. Likewise a mainline tree: "7.3:WHAT" holds only
-# when the mainline tree is 7.3 (LAB_MAINLINE), "6.12:WHAT" only on the
-# default; both prefixes may stand, the architecture's first
+# when the mainline tree is 7.3 (LAB_MAINLINE, the default), "6.12:WHAT"
+# only on 6.12; both prefixes may stand, the architecture's first
 # ("arm64:7.3:upstream"). The awk program needs -v arch="$LAB_ARCH"; the
 # tree it takes from the environment (LAB_MAINLINE, exported above).
 # shellcheck disable=SC2016
@@ -297,10 +308,10 @@ fuzz_min() {
 }
 
 # The kernel trees. "6.1": Debian's linux-source-6.1 (or KSRC), where the
-# series goes. The mainline tree (MAINLINE_TREE, above): "6.12", Debian's
-# linux-source-6.12 (or KSRC_UPSTREAM), or with LAB_MAINLINE=7.3
-# trixie-backports' linux-source-7.3 (or KSRC_MAINLINE), the nearest tree to
-# mainline here, for the "upstream" kernel (with mainline_dir's series)
+# series goes. The mainline tree (MAINLINE_TREE, above): "7.3",
+# trixie-backports' linux-source-7.3 (or KSRC_MAINLINE), the nearest tree
+# to mainline here, or with LAB_MAINLINE=6.12 Debian's linux-source-6.12
+# (or KSRC_UPSTREAM), for the "upstream" kernel (with mainline_dir's series)
 # and the "stock" one (Debian's kernel as it is, plus the selftest: what a
 # CI that runs the kselftest on a distribution's kernel meets).
 # variant_tree VARIANT: the tree a kernel variant is built from.
@@ -312,8 +323,9 @@ variant_tree() {
 }
 # mainline_dir [TREE]: the directory of the series the upstream kernel of
 # a mainline tree gets (its "series" file names the patches in order):
-# patches/mainline/ for 6.12, patches/mainline-<tree>/ for another. The
-# 6.12 series keeps its place (make series SERIES=mainline mails it).
+# patches/mainline/ for 6.12, patches/mainline-<tree>/ for another (the
+# 7.3 series, which make series SERIES=mainline mails, is
+# patches/mainline-7.3/; 6.12's kept its first place).
 mainline_dir() {
 	local t=${1:-$MAINLINE_TREE}
 	if [ "$t" = 6.12 ]; then echo "$LAB_TOP/patches/mainline"; else echo "$LAB_TOP/patches/mainline-$t"; fi
@@ -374,17 +386,17 @@ tree_variants() {
 # v4l-utils 1.22, the host's own package (the arm64 sysroot's), or sid's
 # 1.32, fetched by scripts/apt.sh with its own libraries and loader and
 # carried under /opt/v4l-utils-1.32 in the guest (scripts/initramfs.sh).
-# V4L_UTILS=1.32 (make check V4L_UTILS=1.32) gives 1.32 to the trees of
-# V4L_UTILS_132_TREES; the default, 1.22, gives 1.22 to every kernel,
-# as always. One tool a tree: the gate holds a tree's kernels against
+# V4L_UTILS=1.32, the default, gives 1.32 to the trees of
+# V4L_UTILS_132_TREES, the mainline ones: 1.22 does not know what they
+# added, and most of their 1.22 known lists were the tool (docs/lab.md).
+# V4L_UTILS=1.22 (make check V4L_UTILS=1.22) gives 1.22 to every kernel,
+# as before. One tool a tree: the gate holds a tree's kernels against
 # each other and against the tree's known list, which is the tool's
-# (known_list). 6.1 stays on 1.22: its known list and its baseline
-# against patched gate were measured with it, and 1.32 on 6.1 is not
-# measured yet.
-V4L_UTILS=${V4L_UTILS:-1.22}
+# (known_list). 6.1 stays on 1.22: see V4L_UTILS_132_TREES.
+V4L_UTILS=${V4L_UTILS:-1.32}
 case $V4L_UTILS in
 1.22 | 1.32) ;;
-*) printf 'ERROR: V4L_UTILS=%s: 1.22 (the default) or 1.32\n' "$V4L_UTILS" >&2
+*) printf 'ERROR: V4L_UTILS=%s: 1.32 (the default) or 1.22\n' "$V4L_UTILS" >&2
 	exit 1 ;;
 esac
 export V4L_UTILS

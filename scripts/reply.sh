@@ -7,13 +7,14 @@
 # The figures come from the per-kernel results that make check and make
 # run leave (RESULTS/KERNEL/cases.tsv and results.tap, scripts/report.sh),
 # not from summary.md, which the last run overwrites:
-#   upstream                 make check [LAB_MAINLINE=7.3]: the tree with the
-#                            lab's stand-in for v2 (and our media patches)
+#   upstream                 make check [LAB_MAINLINE=6.12]: the tree with
+#                            the lab's stand-in for v2 (and our media
+#                            patches)
 #   upstream+nolivelockfix   make run LAB_BREAK=upstream+nolivelockfix
-#                            COMPLIANCE=0 STRESS=0 [LAB_MAINLINE=7.3]: the
+#                            COMPLIANCE=0 STRESS=0 [LAB_MAINLINE=6.12]: the
 #                            same, the stand-in reverted
-#   stock                    make check [LAB_MAINLINE=7.3]: Debian's kernel
-#                            as released, the kselftest alone
+#   stock                    make check [LAB_MAINLINE=6.12]: Debian's
+#                            kernel as released, the kselftest alone
 # A figure that is missing, of another kernel version, or from an upstream
 # or stock run with a failed case, is not made up: the mail says
 # "[[NOT READY: ...]]" there, and the reason goes to the MISSING file,
@@ -81,7 +82,7 @@ reply_cow_counts() {
 # kernel quoted the file and the command it came from to SOURCES.
 reply_figures() {
 	local t=$1 dir=$2 ver=$3 miss=$4 src=$5 mk="" k title cmd why cow thp
-	[ "$t" = 6.12 ] || mk=" LAB_MAINLINE=$t"
+	[ "$t" = "$DEFAULT_MAINLINE" ] || mk=" LAB_MAINLINE=$t"
 	cow='^cow\..*\.pmd_mapped_tmpfs_thp$'
 	thp='^userptr\..*_out_.*\.shmem_thp_private$'
 	echo "  Debian's $ver:"

@@ -3,8 +3,10 @@
 # one of the lab's branches, write it to build/series/<SERIES>/ and check it.
 #   6.1       patches/ and the selftest commit, for 6.1.y: branch "patched"
 #             of build/linux (the default)
-#   mainline  patches/mainline/ and the selftest commit, for the media and
-#             mm trees: branch "upstream" of build/linux-6.12 (Debian's 6.12)
+#   mainline  the mainline series and the selftest commit, for the media
+#             and mm trees: branch "upstream" of the mainline tree, 7.3
+#             (patches/mainline-7.3/; LAB_MAINLINE=6.12: patches/mainline/
+#             on Debian's 6.12)
 #   livelock  our reply to Zhang Yi's "[PATCH v2] mm: do not install PMD
 #             mappings when handling a COW fault" (scripts/reply-livelock.txt,
 #             with the lab's figures of 7.3.4 and 6.12.118 with and without
@@ -61,9 +63,9 @@ fi
 . "$(dirname "$0")/reply.sh"
 . "$(dirname "$0")/robot.sh"
 x86_only "make series"
-# SERIES=mainline is against the mainline tree (6.12, or LAB_MAINLINE's:
-# 7.3, whose copy of the series has dw100's fix too); the 6.1 series' tools
-# are 6.12's.
+# SERIES=mainline is against the mainline tree (7.3, whose copy of the
+# series has dw100's fix too, or LAB_MAINLINE's: 6.12); the 6.1 series
+# takes its results from the default make check.
 case ${SERIES:-6.1} in livelock | mainline) ;; *) default_mainline_only "make series SERIES=${SERIES:-6.1}" ;; esac
 
 # What differs between the series: the tree and its tested kernel (V), how
@@ -96,7 +98,7 @@ VERIFY=$BUILD/series-verify-$SERIES
 RESULTS=${RESULTS:-$ABUILD/results}
 TEMPLATE=${SERIES_COVER:-$LAB_TOP/scripts/$TEMPLATE}
 # kernel.sh builds a variant from the branch of its name, on the tree that
-# variant_tree() gives: upstream* is 6.12.
+# variant_tree() gives: upstream* is the mainline tree's.
 BISECT_V=bisect
 [ "$T" = 6.1 ] || BISECT_V=upstream-bisect
 N=${SERIES_VERSION:-1}
@@ -184,7 +186,7 @@ compliance_ok() {
 		die "$RESULTS/summary.md: v4l2-compliance ($1) has problems: fix them, run make check"
 }
 if [ -z "$NORESULTS" ] && [ "$SERIES" = mainline ]; then
-	cmp=$(sed -n '/^## 6.1 patched against 6.12 upstream/,/^## /p' "$summary")
+	cmp=$(sed -n "/^## 6.1 patched against $MAINLINE_TREE upstream/,/^## /p" "$summary")
 	[ -n "$cmp" ] ||
 		NORESULTS="$RESULTS/summary.md has no comparison of patched and upstream (a make check of both writes it)"
 	! echo "$cmp" | grep -qE '\| (NOT RECORDED|recorded, but .*) \|$|\| missing \|' ||
@@ -485,7 +487,7 @@ results_6_1() {
 	echo "the same on mediaonly and patched; baseline = $version, mediaonly ="
 	echo "the media patches without the mm ones, patched = this series$(
 		case " $ran " in *" upstream "*) printf ',\nupstream = %s with the mainline patches, which patched must agree with' \
-			"$(cat "$(tree_dir 6.12)/.git/lab-version" 2>/dev/null || echo 6.12)" ;; esac)):"
+			"$(cat "$(tree_dir "$MAINLINE_TREE")/.git/lab-version" 2>/dev/null || echo "$MAINLINE_TREE")" ;; esac)):"
 	echo
 	sed -n '/^## Where the kernels differ/,/^## All cases/p' "$summary" | sed '1,2d;$d' |
 		grep -E '^\| (case|userptr\.[a-z0-9_]*vmalloc\.)' |
@@ -524,9 +526,9 @@ results_mainline() {
 	echo
 	echo "The same kselftest on 6.1.y with our 6.1 series (which makes the"
 	echo "change mainline made in 6.2) against this kernel, case by case:"
-	sed -n '/^## 6.1 patched against 6.12 upstream/,$p' "$summary" |
+	sed -n "/^## 6.1 patched against $MAINLINE_TREE upstream/,\$p" "$summary" |
 		sed -n 's/^\([0-9][0-9]* of [0-9]* cases agree.*\)/  \1/p'
-	sed -n '/^## 6.1 patched against 6.12 upstream/,$p' "$summary" |
+	sed -n "/^## 6.1 patched against $MAINLINE_TREE upstream/,\$p" "$summary" |
 		awk -F' \\| ' '/^\| userptr\./ { r = $4; sub(/ \|$/, "", r); n[r]++; if (!(r in s)) { s[r] = 1; o[m++] = r } }
 		END { for (i = 0; i < m; i++) printf "    %d: %s\n", n[o[i]], o[i] }'
 }
@@ -556,10 +558,10 @@ not_ready_results() {
 }
 
 # livelock: the reply to v2 instead (scripts/reply.sh): the figures of
-# 7.3 (RESULTS) and 6.12 (RESULTS_6_12, default build/results), where
+# 7.3 (RESULTS) and 6.12 (RESULTS_6_12, default build/mainline-6.12/results), where
 # they come from in figures.txt, and what is missing in missing.txt.
 if [ "$SERIES" = livelock ]; then
-	RESULTS_6_12=${RESULTS_6_12:-$BUILD/results}
+	RESULTS_6_12=${RESULTS_6_12:-$BUILD/mainline-6.12/results}
 	figures=$(mktemp)
 	: >"$OUT/missing.txt"
 	: >"$OUT/figures.txt"

@@ -11,7 +11,10 @@
 # cow.c and known-bugs lines, the comparisons, each half's last line and
 # make ci's, and the phases' times. A kernel whose cases are not its
 # passed, failed, skipped and counted-apart cases added up fails this
-# script, and so does a log without make ci's two halves.
+# script, and so does a log without make ci's three halves (make check,
+# the 6.12 kernels, the debug kernels: scripts/ci.sh). The kernels of the
+# mainline trees are named with their tree ("upstream 7.3"): both trees
+# have an upstream and a stock kernel.
 set -eu
 if [ $# != 2 ] || [ ! -f "$1" ]; then
 	echo "usage: $0 LOG COMMIT" >&2
@@ -22,31 +25,42 @@ LOG=$1 COMMIT=$2
 awk -v commit="$COMMIT" -v logname="$LOG" '
 function secs(t,  a) { split(t, a, ":"); return a[1] * 60 + a[2] }
 function mmss(s) { return sprintf("%d:%02d", int(s / 60), s % 60) }
+# key(NAME): a kernel as the verdict names it, with its tree if it is one
+# of the mainline tree'\''s (the half'\''s: htree, below).
+function key(v) { return v ~ /^(upstream|stock)/ ? v " " htree[ntot + 1] : v }
 # What each kernel of make check and make ci is (scripts/lib.sh, tree.sh).
 BEGIN {
 	what["baseline"] = "Debian'\''s 6.1 as it is"
 	what["mediaonly"] = "6.1 with the media patches, without the mm ones"
 	what["patched"] = "6.1 with the whole series"
-	what["upstream"] = "6.12 with the stand-in for Zhang Yi'\''s v2 and `patches/mainline/`"
-	what["stock"] = "Debian'\''s 6.12 as it is: the kselftest alone, through `run_kselftest.sh`"
+	what["upstream 7.3"] = "7.3 with the stand-in for Zhang Yi'\''s v2 and `patches/mainline-7.3/`: the mainline judge"
+	what["stock 7.3"] = "Debian'\''s 7.3 as it is: the kselftest alone, through `run_kselftest.sh`"
+	what["upstream 6.12"] = "6.12, the LTS line, with the stand-in for Zhang Yi'\''s v2 and `patches/mainline/`"
+	what["stock 6.12"] = "Debian'\''s 6.12 as it is (Debian 13'\''s kernel): the kselftest alone, through `run_kselftest.sh`"
 	what["patched@mem6g"] = "patched, booted with 6 GiB: the kselftest alone"
 	what["patched@swiotlb"] = "patched, booted with `swiotlb=force`: the kselftest alone"
 	what["patched-debug"] = "patched as a debug kernel (KASAN, lockdep, kmemleak, DEBUG_VM)"
-	what["upstream-debug"] = "upstream as a debug kernel"
+	what["upstream-debug 7.3"] = "upstream 7.3 as a debug kernel"
+	hname[1] = "`make check`"; hname[2] = "the 6.12 half"; hname[3] = "the debug half"
 }
 /^\[[0-9]+:[0-9]+\] / { last = substr($1, 2, length($1) - 2) }
 /^\[[0-9]+:[0-9]+\] source [0-9.]+: / {
 	t = $3; sub(/:$/, "", t)
 	if (!(t in src)) { src[t] = $0; sub(/^[^:]*:[^:]*: /, "", src[t]); srcs[++nsrc] = t }
 }
-/^\[[0-9]+:[0-9]+\] build [^ ]+ +done in [0-9]+s$/ { v = $3; b = $NF; sub(/s$/, "", b); build[v] = b }
-/^\[[0-9]+:[0-9]+\] boot [^ ]+ +done in [0-9]+s$/ { v = $3; b = $NF; sub(/s$/, "", b); boot[v] = b }
-/^\[[0-9]+:[0-9]+\] [^ ]+: not asked to run \(the guest.s switches\): / { v = $2; sub(/:$/, "", v); l = $0; sub(/^.*switches\): /, "", l); notrun[v] = l }
+# A half names its kernels without their tree: the tree of its mainline
+# kernels is that of its "source" line other than 6.1.
+/^\[[0-9]+:[0-9]+\] source [0-9.]+: / && $3 != "6.1:" { t = $3; sub(/:$/, "", t); htree[ntot + 1] = t }
+/^\[[0-9]+:[0-9]+\] build [^ ]+ +done in [0-9]+s$/ { v = key($3); b = $NF; sub(/s$/, "", b); build[v] = b }
+/^\[[0-9]+:[0-9]+\] boot [^ ]+ +done in [0-9]+s$/ { v = key($3); b = $NF; sub(/s$/, "", b); boot[v] = b }
+/^\[[0-9]+:[0-9]+\] [^ ]+: not asked to run \(the guest.s switches\): / { v = $2; sub(/:$/, "", v); v = key(v); l = $0; sub(/^.*switches\): /, "", l); notrun[v] = l }
 /^- \*\*[^*]+\*\* \(kernel / {
-	v = $2; gsub(/\*/, "", v); cur = v
+	v = $2; gsub(/\*/, "", v)
+	l = $0; sub(/^[^(]*\(kernel /, "", l); split(l, a, ",")
+	v = key(v); cur = v
 	if (!(v in cases)) order[++n] = v
 	half[v] = ntot + 1
-	l = $0; sub(/^[^(]*\(kernel /, "", l); split(l, a, ","); kver[v] = a[1]
+	kver[v] = a[1]
 	l = $0; sub(/.*\): /, "", l); split(l, a, /, /)
 	cases[v] = a[1] + 0; pass[v] = a[2] + 0; fail[v] = a[3] + 0; skip[v] = a[4] + 0
 	kfail[v] = 0; known[v] = 0; xfail[v] = 0; cow[v] = ""
@@ -64,27 +78,28 @@ BEGIN {
 	next
 }
 /^[^ -]/ { cur = "" }
-/^[0-9]+ of [0-9]+ cases agree/ { cmp = $0 }
+/^[0-9]+ of [0-9]+ cases agree/ { cmp = $0; cmptree = htree[ntot + 1] }
 /^[0-9]+ cases, [0-9]+ differ as recorded/ { cowcmp = $0 }
-/^not counted below: / { apart[++napart] = $0 }
+/^not counted below: / { apart[++napart] = $0; aparth[napart] = ntot + 1 }
 /^[0-9]+ passed, [0-9]+ failed, [0-9]+ skipped$/ { tot[++ntot] = $0; at[ntot] = last }
 END {
-	if (ntot != 3) {
-		printf "%s: %d lines \"N passed, N failed, N skipped\", not 3 (make check, the debug run, make ci): not the whole output of a make ci\n", logname, ntot > "/dev/stderr"
+	if (ntot != 4) {
+		printf "%s: %d lines \"N passed, N failed, N skipped\", not 4 (make check, the 6.12 half, the debug half, make ci): not the whole output of a make ci\n", logname, ntot > "/dev/stderr"
 		exit 1
 	}
-	split(tot[3], f, " "); green = (f[3] == 0)
+	split(tot[4], f, " "); green = (f[3] == 0)
 	print "# The latest verdict: `make ci`"
 	print ""
 	printf "Written by `scripts/verdict.sh` from the output of that `make ci`,\n"
 	printf "never by hand (`make ci` writes its own to `build/verdict.md`).\n\n"
-	printf "Verdict: `make ci` at %s, %s in %s: `%s`\n\n", commit, green ? "green" : "RED", last, tot[3]
+	printf "Verdict: `make ci` at %s, %s in %s: `%s`\n\n", commit, green ? "green" : "RED", last, tot[4]
 	printf "- `make check`, the first half, ended at %s: `%s`\n", at[1], tot[1]
-	printf "- the debug kernels, the second half, took %s: `%s`\n", mmss(secs(last) - secs(at[1])), tot[2]
+	printf "- the 6.12 kernels, the second half, took %s: `%s`\n", mmss(secs(at[2]) - secs(at[1])), tot[2]
+	printf "- the debug kernels, the third half, took %s: `%s`\n", mmss(secs(last) - secs(at[2])), tot[3]
 	for (i = 1; i <= nsrc; i++) printf "- the %s source: %s\n", srcs[i], src[srcs[i]]
-	if (cmp != "") printf "- patched 6.1 against upstream 6.12, kselftest case by case: %s\n", cmp
+	if (cmp != "") printf "- patched 6.1 against upstream %s, kselftest case by case: %s\n", cmptree, cmp
 	if (cowcmp != "") printf "- cow.c across the kernels of a tree: %s\n", cowcmp
-	for (i = 1; i <= napart; i++) printf "- the line above the last of %s: `%s`\n", i == 1 ? "`make check`" : "the debug run", apart[i]
+	for (i = 1; i <= napart; i++) printf "- the line above the last of %s: `%s`\n", hname[aparth[i]], apart[i]
 	print ""
 	ks = "cases"
 	if (match(cmp, / of [0-9]+ cases/)) ks = substr(cmp, RSTART + 4, RLENGTH - 10) " cases"
@@ -110,9 +125,9 @@ END {
 			(kfail[v] + known[v] + xfail[v]) ? (kfail[v] + known[v]) " + " xfail[v] : "0", pins[v], \
 			(v in build) ? mmss(build[v]) : "reused", (v in boot) ? mmss(boot[v]) : "reused"
 	}
-	# Each half'\''s last line adds up its kernels; make ci'\''s both halves (its
-	# failed may count one more for a half that stopped: scripts/ci.sh).
-	for (h = 1; h <= 2; h++) {
+	# Each half'\''s last line adds up its kernels; make ci'\''s the three halves
+	# (its failed may count one more for a half that stopped: scripts/ci.sh).
+	for (h = 1; h <= 3; h++) {
 		split(tot[h], f, " "); sp = 0; sf = 0; ss = 0
 		for (i = 1; i <= n; i++) if (half[order[i]] == h) { sp += pass[order[i]]; sf += fail[order[i]]; ss += skip[order[i]] }
 		if (sp != f[1] || sf != f[3] || ss != f[5]) {
@@ -121,15 +136,15 @@ END {
 		}
 		hp[h] = f[1]; hf[h] = f[3]; hs[h] = f[5]
 	}
-	split(tot[3], f, " ")
-	if (f[1] != hp[1] + hp[2] || f[5] != hs[1] + hs[2] || f[3] < hf[1] + hf[2]) {
+	split(tot[4], f, " ")
+	if (f[1] != hp[1] + hp[2] + hp[3] || f[5] != hs[1] + hs[2] + hs[3] || f[3] < hf[1] + hf[2] + hf[3]) {
 		printf "make ci'\''s last line, %s, is not the sum of its halves\n", tot[3] > "/dev/stderr"
 		bad = 1
 	}
 	if (bad) exit 1
 	print ""
 	print "Each half'\''s last line is its kernels'\'' passed, failed and skipped added"
-	print "up, and make ci'\''s the two halves'\'' (this script checks both)."
+	print "up, and make ci'\''s the three halves'\'' (this script checks both)."
 	print ""
 	print "Every kernel has the kselftest commit too, and the 6.1 ones `patches/lab/`"
 	print "(gup_test'\''s long-term pin ioctls, for cow.c)."
