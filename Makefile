@@ -3,14 +3,15 @@
 #
 #   make run      patched kernel only: build, boot, test, print the table
 #   make check    baseline, media-only and patched 6.1 kernels and the
-#                 upstream 6.12 one, all asserted; the patched kernel also
+#                 upstream 7.3 one, all asserted; the patched kernel also
 #                 booted with 6 GiB and with swiotlb=force; Debian's stock
-#                 6.12 with the kselftest alone, through run_kselftest.sh,
+#                 7.3 with the kselftest alone, through run_kselftest.sh,
 #                 its known bugs failing by name (MM_AB=0 leaves out the
-#                 media-only kernel, UPSTREAM=0 the 6.12 ones,
+#                 media-only kernel, UPSTREAM=0 the 7.3 ones,
 #                 BOOT_CONFIGS=0 the two boot configurations)
-#   make ci       what CI runs (.ci/run): make check, then the patched and
-#                 upstream kernels as debug kernels (KASAN, DEBUG_VM,
+#   make ci       what CI runs (.ci/run): make check, then the upstream and
+#                 stock kernels on 6.12 (the LTS line), then the patched
+#                 and upstream kernels as debug kernels (KASAN, DEBUG_VM,
 #                 lockdep, kmemleak; scripts/ci.sh says what they run);
 #                 its verdict in build/verdict.md (scripts/verdict.sh)
 #   make series   build the mailable series into build/series/<SERIES>/ and
@@ -28,7 +29,8 @@
 #   make bench    baseline and patched side by side: time and memory of
 #                 USERPTR against copies and MMAP (build/bench/);
 #                 BENCH_KERNELS="upstream upstream+proposed": the
-#                 patch of patches/proposed/ on 6.12 (build/bench-*/)
+#                 patch of patches/proposed/ on 6.12 (build/bench-*/;
+#                 LAB_MAINLINE=6.12 is set then)
 #   make clock-soak  20 boots of baseline and patched, v4l2-compliance on
 #                 vim2m, counting clock errors and unknown failures
 #                 (SOAK_LOAD=1: with a kernel build running meanwhile)
@@ -47,28 +49,31 @@
 #   make help     print this
 #
 # KERNELS="K ..." checks those kernels instead (make check, make run):
-# baseline, mediaonly, patched (6.1), upstream (6.12 with
-# patches/mainline/), stock (Debian's 6.12 as it is); K@mem6g and
+# baseline, mediaonly, patched (6.1), upstream (7.3 with
+# patches/mainline-7.3/), stock (Debian's 7.3 as it is); K@mem6g and
 # K@swiotlb boot K another way; KERNEL_DEBUG=1 makes them debug kernels.
 # E.g. KERNELS=upstream: the mainline series alone;
-# KERNELS=upstream+proposed: 6.12 with patches/proposed/ on top.
+# LAB_MAINLINE=6.12 KERNELS=upstream+proposed: 6.12 with patches/proposed/
+# on top.
 # KSRC=/path/to/linux-6.1.y uses that tree instead of Debian's
 # linux-source-6.1 (a git tree through git clone --shared, with its
-# history: docs/series.md; KSRC_UPSTREAM for 6.12); QEMU_EXTRA adds
+# history: docs/series.md; KSRC_UPSTREAM for 6.12, KSRC_MAINLINE for 7.3);
+# QEMU_EXTRA adds
 # options to QEMU; LAB_INJECT=panic, hang, warn or expect makes the guest
 # fail on purpose, to show that the lab catches it (QEMU_TIMEOUT=30
 # makes the hang quick); also bug, taint,
 # kill, nodmasg, nothp and compliance (see scripts/guest/init).
 # LAB_CLOCK=bad boots the guest on jiffies, which the lab must call a clock
 # error.
-# LAB_MAINLINE=7.3 builds the upstream and stock kernels from Debian's 7.3
-# instead of 6.12, into build/mainline-7.3/ (docs/lab.md).
+# LAB_MAINLINE=6.12 builds the upstream and stock kernels from Debian's
+# 6.12 (patches/mainline/) instead of 7.3, into build/mainline-6.12/
+# (docs/lab.md).
 # ARCH=arm64 cross-builds the same kernels and tests for arm64 and boots
 # them in qemu-system-aarch64, into build/arm64/ (not make ci, series,
 # bisect, bench, clock-soak or seen-to-fail: docs/arm64.md).
-# V4L_UTILS=1.32 gives the upstream and stock kernels sid's v4l-utils 1.32
-# (v4l2-compliance), held to scripts/compliance.known-<tree>@1.32; the 6.1
-# kernels keep Debian 12's 1.22, the default (docs/lab.md).
+# The upstream kernels run sid's v4l-utils 1.32 (v4l2-compliance), held to
+# scripts/compliance.known-<tree>@1.32, the 6.1 kernels Debian 12's 1.22
+# (docs/lab.md); V4L_UTILS=1.22 gives 1.22 to every kernel.
 
 SHELL := /bin/bash
 

@@ -55,11 +55,22 @@ if [ -f "$OBJ/$KIMAGE" ] && [ "$(cat "$OBJ/lab-key" 2>/dev/null)" = "$key" ]; th
 	exit 0
 fi
 
-if [ ! -d "$OBJ" ] && [ "$OBJ" != "$seed" ] && [ -f "$seed/vmlinux" ]; then
+# Objects of another tree are not reused: the mainline tree's kernels keep
+# their names when it moves (LAB_MAINLINE), and kbuild would keep files
+# it generated from the old tree (6.12's objtool inat-tables.c broke 7.3's
+# objtool). The objects say what they were built from in lab-source.
+src="$T $(cat "$TREE/.git/lab-version" 2>/dev/null || echo unknown)"
+if [ -d "$OBJ" ] && [ "$(cat "$OBJ/lab-source" 2>/dev/null)" != "$src" ]; then
+	say "kernel $v: objects of $(cat "$OBJ/lab-source" 2>/dev/null || echo "an unrecorded tree") in ${OBJ#"$LAB_TOP"/}, not of $src: built afresh"
+	rm -rf "$OBJ"
+fi
+[ ! -d "$seed" ] || [ "$(cat "$seed/lab-source" 2>/dev/null)" = "$src" ] || seed=""
+if [ ! -d "$OBJ" ] && [ -n "$seed" ] && [ "$OBJ" != "$seed" ] && [ -f "$seed/vmlinux" ]; then
 	cp -a "$seed" "$OBJ"
 fi
 mkdir -p "$OBJ"
 rm -f "$OBJ/lab-key" "$OBJ/$KIMAGE"
+echo "$src" >"$OBJ/lab-source"
 
 if [ "$(git -C "$TREE" rev-parse HEAD)" != "$commit" ] ||
 	[ -n "$(git -C "$TREE" status --porcelain)" ]; then

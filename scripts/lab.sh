@@ -3,11 +3,12 @@
 #   scripts/lab.sh run     build the patched kernel, boot it, run the tests
 #   scripts/lab.sh check   the same on the baseline, media-only, patched and
 #                          upstream kernels, asserting each, and the
-#                          kselftest alone on the stock 6.12 kernel (MM_AB=0
+#                          kselftest alone on the stock kernel (MM_AB=0
 #                          leaves out the media-only kernel, UPSTREAM=0 the
-#                          6.12 ones)
-# LAB_MAINLINE=7.3: the upstream and stock kernels from the 7.3 tree instead
-# of 6.12, in build/mainline-7.3/ (scripts/lib.sh, docs/lab.md).
+#                          upstream and stock ones)
+# The upstream and stock kernels are of the mainline tree, 7.3;
+# LAB_MAINLINE=6.12: of the 6.12 tree instead, in build/mainline-6.12/
+# (scripts/lib.sh, docs/lab.md).
 # KERNEL_DEBUG=1 builds and tests the same kernels with KASAN, DEBUG_VM,
 # lockdep, DEBUG_ATOMIC_SLEEP and kmemleak (scripts/debug.config), named
 # <kernel>-debug, without v4l2-compliance.
