@@ -49,9 +49,13 @@ key=$( (git -C "$TREE" ls-tree "$commit" | grep -v '	tools$'
 	echo "${KMAKE_EXTRA:-}"; cat $FRAGS) | sha256sum | cut -c1-16)
 # The whole tree, selftest included, that this kernel's run tests.
 tree=$(git -C "$TREE" rev-parse "$commit^{tree}")
+# The source tree the objects are built from (lab-source, below).
+src="$T $(cat "$TREE/.git/lab-version" 2>/dev/null || echo unknown)"
 if [ -f "$OBJ/$KIMAGE" ] && [ "$(cat "$OBJ/lab-key" 2>/dev/null)" = "$key" ]; then
 	say "kernel $v: up to date ($(cat "$OBJ/kernelrelease"))"
 	echo "$tree" >"$OBJ/lab-tree"
+	# (the key covers the tree's files: objects of the same key are of it)
+	echo "$src" >"$OBJ/lab-source"
 	exit 0
 fi
 
@@ -59,7 +63,6 @@ fi
 # their names when it moves (LAB_MAINLINE), and kbuild would keep files
 # it generated from the old tree (6.12's objtool inat-tables.c broke 7.3's
 # objtool). The objects say what they were built from in lab-source.
-src="$T $(cat "$TREE/.git/lab-version" 2>/dev/null || echo unknown)"
 if [ -d "$OBJ" ] && [ "$(cat "$OBJ/lab-source" 2>/dev/null)" != "$src" ]; then
 	say "kernel $v: objects of $(cat "$OBJ/lab-source" 2>/dev/null || echo "an unrecorded tree") in ${OBJ#"$LAB_TOP"/}, not of $src: built afresh"
 	rm -rf "$OBJ"
