@@ -30,11 +30,11 @@
 #   the baseline or alone) on a node the baseline does not have as it is
 #   (a label the baseline lacks: vim2m/1, vim2m/2; or another memop:
 #   vivid-001 and -003 are vmalloc there, dma-sg here) is not also in
-#   scripts/compliance.known-<mainline tree> (7.3, or LAB_MAINLINE's:
+#   scripts/compliance.known-6.12 (COW_TREE's, whatever LAB_MAINLINE says:
 #   scripts/lib.sh; the list for the 6.1 kernel's version of
-#   v4l2-compliance, 1.22): there is nothing to hold it against on
-#   6.1, so mainline must have it too (and the upstream kernel's gate
-#   requires it to fail there);
+#   v4l2-compliance): there is nothing to hold it against on 6.1, so
+#   mainline must have it too (and the 6.12 upstream kernel's gate, in
+#   make ci, requires it to fail there);
 # - an entry of the known list names a node that no kernel checked here
 #   asked for.
 . "$(dirname "$0")/lib.sh"
@@ -57,11 +57,11 @@ done
 
 # The known lists are the tree's for the version of v4l2-compliance the
 # kernel runs (scripts/lib.sh v4l_utils, known_list); the mainline tree's
-# that the 6.1 check below reads is the one for the 6.1 kernel's version.
+# that the 6.1 check below reads is COW_TREE's, for the 6.1 kernel's version.
 vb=$(v4l_utils "$b") vp=$(v4l_utils "$p")
 kb=$(known_list "$(variant_tree "$b")" "$vb")
 kp=$(known_list "$(variant_tree "$p")" "$vp")
-k12=$(known_list "$MAINLINE_TREE" "$vp")
+k12=$(known_list "$COW_TREE" "$vp")
 for k in "$kb" "$kp" "$k12"; do
 	[ -f "$k" ] || die "no ${k#"$LAB_TOP"/} (scripts/lib.sh known_list), for the kernels $b and $p (V4L_UTILS=$V4L_UTILS)"
 done
