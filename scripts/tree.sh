@@ -6,8 +6,8 @@
 #   mediaonly  the media patches without the mm prerequisite
 #   patched    the whole series from patches/series
 #   commit-N   its first N patches (make bisect, scripts/bisect.sh)
-# On the mainline tree (build/linux-6.12, or build/linux-7.3 with
-# LAB_MAINLINE=7.3: scripts/lib.sh):
+# On the mainline tree (build/linux-7.3, or build/linux-6.12 with
+# LAB_MAINLINE=6.12: scripts/lib.sh):
 #   upstream   what mainline still needs, from patches/mainline/series
 #              (6.12), patches/mainline-<tree>/series (another tree),
 #              after the lab-only patches of that directory's lab/
