@@ -71,9 +71,9 @@
 # ARCH=arm64 cross-builds the same kernels and tests for arm64 and boots
 # them in qemu-system-aarch64, into build/arm64/ (not make ci, series,
 # bisect, bench, clock-soak or seen-to-fail: docs/arm64.md).
-# The upstream kernels run sid's v4l-utils 1.32 (v4l2-compliance), held to
-# scripts/compliance.known-<tree>@1.32, the 6.1 kernels Debian 12's 1.22
-# (docs/lab.md); V4L_UTILS=1.22 gives 1.22 to every kernel.
+# Every kernel runs sid's v4l-utils 1.32 (v4l2-compliance), held to
+# scripts/compliance.known-<tree>@1.32 (docs/lab.md); V4L_UTILS=1.22 gives
+# Debian 12's 1.22 to every kernel, held to compliance.known-<tree>.
 
 SHELL := /bin/bash
 
