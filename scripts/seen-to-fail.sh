@@ -6,8 +6,8 @@
 # needed turned off, so that it takes a minute or two; its output is in
 # build/seen-to-fail/<name>.log and build/seen-to-fail/results.md has the
 # table. Fails if a broken run passes, or fails without the expected words.
-# The breaks of the upstream kernel are 6.12's (scripts/breaks/), and
-# their runs say LAB_MAINLINE=6.12.
+# The breaks of the upstream kernel run on 6.12 (LAB_MAINLINE=6.12) and,
+# those named so, on 7.3, the default tree.
 . "$(dirname "$0")/lib.sh"
 x86_only "make seen-to-fail"
 default_mainline_only "make seen-to-fail"
@@ -36,6 +36,8 @@ anononly	patch 3's gup_must_unshare() back to anonymous pages only	LAB_BREAK=ano
 nolivelockfix	6.12 without the lab's stand-in for Zhang Yi's v2 (patches/mainline/lab/0001)	LAB_MAINLINE=6.12 LAB_BREAK=upstream+nolivelockfix $quick run	$failed_thp
 norequestfix	6.12 without the vivid and vim2m request fixes (files 0003 and 0005 of patches/mainline)	LAB_MAINLINE=6.12 LAB_BREAK=upstream+norequestfix COMPLIANCE=0 MM_TESTS=0 run	v4l2_ctrl_request_complete
 nom2mrequestfix	6.12 with vim2m validating requests without v4l2_m2m_request_validate() (file 0005 of patches/mainline undone)	LAB_MAINLINE=6.12 LAB_BREAK=upstream+nom2mrequestfix COMPLIANCE=0 MM_TESTS=0 run	v4l2_ctrl_request_complete
+norequestfix73	7.3 without the vivid and vim2m request fixes (files 0003 and 0005 of patches/mainline-7.3 taken out)	LAB_BREAK=upstream+norequestfix COMPLIANCE=0 MM_TESTS=0 run	v4l2_ctrl_request_complete
+nodcoffset	7.3 with dma-contig's USERPTR mapping as released (file 0009 of patches/mainline-7.3 undone)	LAB_BREAK=upstream+nodcoffset $quick run	failed: ^  userptr\.vim2m_(cap|out)_dma_contig\.unaligned$
 compliance	v4l2-compliance cannot open its node	LAB_INJECT=compliance LAB_NODES=vim2m STRESS=0 MM_TESTS=0 MM_AB=0 UPSTREAM=0 check	no Total line
 dma32	the test drivers' 32-bit DMA mask back, in a 6 GiB guest	LAB_BREAK=dma32 KERNELS=patched+dma32@mem6g $quick check	failed: ^  userptr\.vivid_cap_dma_sg\.
 dma32swiotlb	the same, with swiotlb=force	LAB_BREAK=dma32 KERNELS=patched+dma32@swiotlb $quick check	failed: ^  userptr\.vivid_cap_dma_sg\.
