@@ -521,7 +521,7 @@ results_mainline() {
 		"R/O pins of a PMD-mapped tmpfs THP (Zhang Yi's v2, the lab's stand-in)"
 	case_group upstream '^cow\..*\.pmd_mapped_tmpfs_thp$' "mm's cow test, patch 1's case"
 	case_group upstream '^userptr\..*dma_contig\.unaligned$' \
-		"dma-contig, a buffer that does not start on a page (patch 4)"
+		"dma-contig, a buffer that does not start on a page (patch 8)"
 	compliance_line upstream
 	echo
 	echo "The same kselftest on 6.1.y with our 6.1 series (which makes the"
