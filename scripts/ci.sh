@@ -26,12 +26,11 @@ for half in check lts debug; do
 	log=$LOGS/ci-$half.log
 	set +e
 	case $half in
-	check) bash "$LAB_TOP/scripts/lab.sh" check 2>&1 | tee "$log" ;;
-	lts) LAB_MAINLINE=6.12 KERNELS="upstream stock" \
-		bash "$LAB_TOP/scripts/lab.sh" check 2>&1 | tee "$log" ;;
-	debug) KERNEL_DEBUG=1 KERNELS="patched upstream" MM_TESTS=0 \
-		bash "$LAB_TOP/scripts/lab.sh" check 2>&1 | tee "$log" ;;
+	check) how=() ;;
+	lts) how=(LAB_MAINLINE=6.12 KERNELS="upstream stock") ;;
+	debug) how=(KERNEL_DEBUG=1 KERNELS="patched upstream" MM_TESTS=0) ;;
 	esac
+	env "${how[@]}" bash "$LAB_TOP/scripts/lab.sh" check 2>&1 | tee "$log"
 	r=${PIPESTATUS[0]}
 	set -e
 	[ "$r" = 0 ] || rc=1

@@ -5,7 +5,7 @@
 # Reads build/results/<kernel>/compliance.log (one v4l2-compliance -s run
 # per node) and prints, as Markdown, each node's totals and failures. The
 # known failures are those of the kernel's tree and of the v4l2-compliance
-# it runs (scripts/lib.sh v4l_utils): scripts/compliance.known-<tree> for
+# it runs (V4L_UTILS, scripts/lib.sh): scripts/compliance.known-<tree> for
 # 1.22, scripts/compliance.known-<tree>@<version> for another. It fails
 # when:
 # - a node's run does not say it is the version the lab gives the kernel;
@@ -56,10 +56,11 @@ for v in "$b" "$p"; do
 	if [ -z "$asked_nodes" ]; then echo all; else echo some; fi >"$RES/$v/nodes.filter"
 done
 
-# The known lists are the tree's for the version of v4l2-compliance the
-# kernel runs (scripts/lib.sh v4l_utils, known_list); the mainline tree's
-# that the 6.1 check below reads is COW_TREE's, for the 6.1 kernel's version.
-vb=$(v4l_utils "$b") vp=$(v4l_utils "$p")
+# The known lists are the tree's for the version of v4l2-compliance every
+# kernel runs (V4L_UTILS; scripts/lib.sh known_list); the mainline tree's
+# that the 6.1 check below reads is COW_TREE's. vb and vp are what the
+# awk program requires each node's run to print.
+vb=$V4L_UTILS vp=$V4L_UTILS
 kb=$(known_list "$(variant_tree "$b")" "$vb")
 kp=$(known_list "$(variant_tree "$p")" "$vp")
 k12=$(known_list "$COW_TREE" "$vp")

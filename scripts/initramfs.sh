@@ -236,10 +236,10 @@ guest_libs() {
 	done
 }
 
-# v4l2-compliance and v4l2-ctl, in /usr/bin, the version the kernel's
-# tree takes (scripts/lib.sh v4l_utils).
+# v4l2-compliance and v4l2-ctl, in /usr/bin, the version every kernel
+# runs (V4L_UTILS, scripts/lib.sh).
 mkdir -p "$ROOT/usr/bin"
-V4L=$(v4l_utils "$v")
+V4L=$V4L_UTILS
 if [ "$V4L" = 1.22 ]; then
 	# Debian 12's v4l-utils, with the shared libraries they need: the
 	# host's on x86_64 (ldd finds them), the sysroot's on arm64, found by

@@ -418,10 +418,6 @@ export V4L_UTILS
 V4L132_PKGS="v4l-utils libv4l-0t64 libv4lconvert0t64 libjpeg62-turbo libstdc++6 libgcc-s1 libc6"
 # shellcheck disable=SC2034
 V4L132_ROOT=$BUILD/v4l-utils-1.32/$LAB_ARCH
-# v4l_utils KERNEL: the version its guest runs.
-v4l_utils() {
-	echo "$V4L_UTILS"
-}
 # known_list TREE VERSION: the tree's v4l2-compliance known failures for
 # that version: scripts/compliance.known-<tree> for 1.22 (the lists as
 # they always were), scripts/compliance.known-<tree>@<version> for another.

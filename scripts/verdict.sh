@@ -44,13 +44,13 @@ BEGIN {
 	hname[1] = "`make check`"; hname[2] = "the 6.12 half"; hname[3] = "the debug half"
 }
 /^\[[0-9]+:[0-9]+\] / { last = substr($1, 2, length($1) - 2) }
+# A half names its kernels without their tree: the tree of its mainline
+# kernels is that of its "source" line other than 6.1.
 /^\[[0-9]+:[0-9]+\] source [0-9.]+: / {
 	t = $3; sub(/:$/, "", t)
 	if (!(t in src)) { src[t] = $0; sub(/^[^:]*:[^:]*: /, "", src[t]); srcs[++nsrc] = t }
+	if (t != "6.1") htree[ntot + 1] = t
 }
-# A half names its kernels without their tree: the tree of its mainline
-# kernels is that of its "source" line other than 6.1.
-/^\[[0-9]+:[0-9]+\] source [0-9.]+: / && $3 != "6.1:" { t = $3; sub(/:$/, "", t); htree[ntot + 1] = t }
 /^\[[0-9]+:[0-9]+\] build [^ ]+ +done in [0-9]+s$/ { v = key($3); b = $NF; sub(/s$/, "", b); build[v] = b }
 /^\[[0-9]+:[0-9]+\] boot [^ ]+ +done in [0-9]+s$/ { v = key($3); b = $NF; sub(/s$/, "", b); boot[v] = b }
 /^\[[0-9]+:[0-9]+\] [^ ]+: not asked to run \(the guest.s switches\): / { v = $2; sub(/:$/, "", v); v = key(v); l = $0; sub(/^.*switches\): /, "", l); notrun[v] = l }
@@ -78,8 +78,8 @@ BEGIN {
 	next
 }
 /^[^ -]/ { cur = "" }
-/^[0-9]+ of [0-9]+ cases agree/ { cmp = $0; cmptree = htree[ntot + 1] }
-/^[0-9]+ cases, [0-9]+ differ as recorded/ { cowcmp = $0 }
+/^[0-9]+ of [0-9]+ cases agree/ { cmp[ntot + 1] = $0; cmptree[ntot + 1] = htree[ntot + 1] }
+/^[0-9]+ cases, [0-9]+ differ as recorded/ { cowcmp[ntot + 1] = $0 }
 /^not counted below: / { apart[++napart] = $0; aparth[napart] = ntot + 1 }
 /^[0-9]+ passed, [0-9]+ failed, [0-9]+ skipped$/ { tot[++ntot] = $0; at[ntot] = last }
 END {
@@ -97,12 +97,12 @@ END {
 	printf "- the 6.12 kernels, the second half, took %s: `%s`\n", mmss(secs(at[2]) - secs(at[1])), tot[2]
 	printf "- the debug kernels, the third half, took %s: `%s`\n", mmss(secs(last) - secs(at[2])), tot[3]
 	for (i = 1; i <= nsrc; i++) printf "- the %s source: %s\n", srcs[i], src[srcs[i]]
-	if (cmp != "") printf "- patched 6.1 against upstream %s, kselftest case by case: %s\n", cmptree, cmp
-	if (cowcmp != "") printf "- cow.c across the kernels of a tree: %s\n", cowcmp
+	for (h = 1; h <= 3; h++) if (h in cmp) printf "- patched 6.1 against upstream %s, kselftest case by case, in %s: %s\n", cmptree[h], hname[h], cmp[h]
+	for (h = 1; h <= 3; h++) if (h in cowcmp) printf "- cow.c across the kernels of a tree, in %s: %s\n", hname[h], cowcmp[h]
 	for (i = 1; i <= napart; i++) printf "- the line above the last of %s: `%s`\n", hname[aparth[i]], apart[i]
 	print ""
 	ks = "cases"
-	if (match(cmp, / of [0-9]+ cases/)) ks = substr(cmp, RSTART + 4, RLENGTH - 10) " cases"
+	if (match(cmp[1], / of [0-9]+ cases/)) ks = substr(cmp[1], RSTART + 4, RLENGTH - 10) " cases"
 	print "Per kernel, as the report printed it. A kernel'\''s cases are the kselftest'\''s"
 	print ks " and, where its guest ran them, those of the mm selftests, stress,"
 	print "fuzz and cow.c. **cases = passed + failed + skipped + counted apart.**"
