@@ -3,8 +3,10 @@
 # the patched kernel in one host run. The guest runs scripts/guest/bench.c
 # (lab.mode=bench); the kernels take turns, BENCH_ROUNDS times (default 3),
 # the order flipping every round, so that drift of the host hits both.
-# BENCH_REPS sets the repetitions inside each run (default 7) and
-# BENCH_QUICK=1 makes a short smoke run. Output in build/bench/:
+# BENCH_REPS sets the repetitions inside each run (default 7),
+# BENCH_QUICK=1 makes a short smoke run and BENCH_CASES=a,b runs only the
+# cases named (zc_output, pin_cost, stream_cpu, capture_file, first_pin;
+# the bars of the others then say their rows are missing). Output in build/bench/:
 # results.csv, results.md, bench.png (scripts/bench-report.sh).
 # BENCH_KERNELS="A B" compares two other kernels of one tree, A without a
 # change and B with it, into build/bench-B/: "upstream upstream+proposed"

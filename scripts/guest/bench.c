@@ -9,7 +9,7 @@
  * case 3, one of its two measures); its median, min and max are over
  * BENCH_REPS (default 7; 3 with BENCH_QUICK) repetitions that follow one
  * warm-up repetition. A repetition's value is the mean over its frames (in
- * case 3, the median: see there). anon_kb is the anonymous memory the path
+ * case 3, without the slow ones: see there). anon_kb is the anonymous memory the path
  * creates (the change of "Anonymous:" in /proc/self/smaps_rollup): for one
  * frame of the warm-up in cases 1 and 5 (for ":copy_pool", one buffer of
  * the pool), over the warm-up repetition in case 4, and -1 in cases 2 and
@@ -50,7 +50,9 @@
  * Environment: BENCH_REPS (default 7), BENCH_QUICK=1 (fewer sizes, frames
  * and repetitions: a smoke test), BENCH_DIR (files, default /tmp),
  * BENCH_CLOCK=mono (time with CLOCK_MONOTONIC, see pick_clock()),
- * BENCH_REP_MOVSB=1 (leave glibc's memcpy as it is, see no_rep_movsb()).
+ * BENCH_REP_MOVSB=1 (leave glibc's memcpy as it is, see no_rep_movsb()),
+ * BENCH_ASLR=1 (leave the address space randomized, see fixed_layout()),
+ * BENCH_CASES (the cases to run, by name, comma-separated; default all).
  * Run as root (it writes /proc/sys/vm/drop_caches); vivid and vim2m loaded
  * as in scripts/guest/init.
  */
@@ -68,6 +70,7 @@
 #include <unistd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/personality.h>
 #include <sys/resource.h>
 #include <sys/utsname.h>
 #include <linux/videodev2.h>
@@ -80,6 +83,7 @@
 #define M2M_BUFS		2	/* vim2m buffers per queue in flight */
 #define STREAM_BUFS		3	/* the same, for stream_cpu */
 #define STREAM_FRAMES		200	/* frames per repetition of stream_cpu */
+#define STREAM_SLOW		4	/* a frame over this many medians: slow */
 #define M2M_W			640
 #define M2M_H			480
 #define DQ_TIMEOUT_MS		10000
@@ -680,7 +684,7 @@ static void case_zc_output(void)
 	static const char *const srcs[] = { "file_ro", "memfd_sealed" };
 	const size_t *sizes = quick ? few : all;
 	int nsizes = quick ? 2 : 5;
-	struct zc z = { .frames = quick ? 4 : 8 };
+	struct zc z = { 0 };
 	int i, s, ret;
 	size_t sizeimage;
 
@@ -693,6 +697,15 @@ static void case_zc_output(void)
 	vivid_hdmi(z.fd);
 	for (i = 0; i < nsizes; i++) {
 		z.size = sizes[i];
+		/*
+		 * At least 4 MiB a repetition: an event that comes every
+		 * so many frames or so much time (the kernel's own
+		 * bookkeeping, a tick) then lands in every repetition
+		 * alike, where 8 frames of 64 KiB moved one by up to 25%.
+		 */
+		z.frames = quick ? 4 : 8;
+		if (!quick && z.size < 4 * MiB / 8)
+			z.frames = 4 * MiB / z.size;
 		ret = set_fmt(z.fd, OUT, V4L2_PIX_FMT_YUYV, 2048,
 			      z.size / 4096, &sizeimage);
 		if (ret || sizeimage != z.size) {
@@ -1039,10 +1052,14 @@ static void case_pin_cost(void)
  *   on the kworker's CPU runs at the cond_resched() between those two work
  *   items. So the application yields the CPU (sched_yield(); not a sleep,
  *   which would be a jiffy without high-resolution timers) before its
- *   QBUFs, and a repetition's values are the medians over its frames, so
- *   that a frame the conversion, a timer tick or the host lands in all the
- *   same does not move them (the "# stream_cpu" line counts those frames
- *   and gives the means). The first frames, whose QBUFs start the idle
+ *   QBUFs, and a repetition's values are the means over its frames but
+ *   those that took over STREAM_SLOW times the median CPU time, so that a
+ *   frame the conversion lands in all the same does not move them (the
+ *   "# stream_cpu" line counts those frames). Not the medians: under
+ *   icount a frame costs one of a few exact amounts (whether its poll()
+ *   slept, say), and a median jumps from one to the next where their
+ *   shares are near a half (seen: 5.86 and 5.90 us a frame in the rounds
+ *   of one kernel), where the mean moves with the shares. The first frames, whose QBUFs start the idle
  *   device, and the last ones, with nothing left to queue, are not
  *   measured.
  * - Clocks: the ioctls are timed with now_us() (the TSC, read from user
@@ -1064,11 +1081,13 @@ struct stream {
 	double cpu[STREAM_FRAMES], io[STREAM_FRAMES];
 	double q_out[STREAM_FRAMES], q_cap[STREAM_FRAMES];
 	double dq_out[STREAM_FRAMES], dq_cap[STREAM_FRAMES];
+	double scratch[STREAM_FRAMES];	/* for the medians, which sort */
 	int nf;			/* measured frames */
 	int empty;		/* DQBUFs after poll() that found nothing */
 	long nvcsw, nivcsw;	/* context switches over the measured frames */
-	double cpu_mean, io_mean;	/* us/frame */
-	/* per repetition: CPU and ioctl medians, the warm-up first */
+	int slow;		/* frames over STREAM_SLOW median CPU times */
+	double cpu_med, io_med;	/* us/frame: medians, for the comment line */
+	/* per repetition: CPU and ioctl means, the warm-up first */
 	double cpu_v[MAX_REPS + 1], io_v[MAX_REPS + 1];
 	int nv;
 	int ret;
@@ -1114,16 +1133,6 @@ static double median(double *v, int n)
 		return 0;
 	qsort(v, n, sizeof(*v), cmp_double);
 	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
-static double mean(const double *v, int n)
-{
-	double sum = 0;
-	int i;
-
-	for (i = 0; i < n; i++)
-		sum += v[i];
-	return n ? sum / n : 0;
 }
 
 /*
@@ -1216,11 +1225,28 @@ static int stream_rep(void *ctx, double *value, long *anon)
 		return ret;
 	if (s->nf < 1)
 		return EINVAL;
-	/* The means and the slow frames before the medians sort. */
-	s->cpu_mean = mean(s->cpu, s->nf);
-	s->io_mean = mean(s->io, s->nf);
-	s->cpu_v[s->nv] = median(s->cpu, s->nf);
-	s->io_v[s->nv] = median(s->io, s->nf);
+	/*
+	 * The means over the frames that took up to STREAM_SLOW times the
+	 * median CPU time (see above); the median sorts s->cpu, so the
+	 * frames are told apart on a copy.
+	 */
+	memcpy(s->scratch, s->cpu, s->nf * sizeof(*s->cpu));
+	s->cpu_med = median(s->scratch, s->nf);
+	memcpy(s->scratch, s->io, s->nf * sizeof(*s->io));
+	s->io_med = median(s->scratch, s->nf);
+	s->slow = 0;
+	c0 = c1 = 0;
+	for (n = 0; n < s->nf; n++) {
+		/* (a CPU clock in jiffies reads 0: no frame is slow then) */
+		if (s->cpu_med > 0 && s->cpu[n] > STREAM_SLOW * s->cpu_med) {
+			s->slow++;
+			continue;
+		}
+		c0 += s->cpu[n];
+		c1 += s->io[n];
+	}
+	s->cpu_v[s->nv] = c0 / (s->nf - s->slow);
+	s->io_v[s->nv] = c1 / (s->nf - s->slow);
 	*value = s->cpu_v[s->nv++];
 	return 0;
 }
@@ -1237,7 +1263,7 @@ static void stream_run(struct stream *s, int (*prepare)(struct m2m *m))
 {
 	struct m2m *m = &s->m;
 	double v[MAX_REPS];
-	int n = 0, slow = 0, i, ret;
+	int n = 0, ret;
 
 	m->file = -1;
 	ret = m2m_open(m);
@@ -1251,14 +1277,12 @@ static void stream_run(struct stream *s, int (*prepare)(struct m2m *m))
 	s->ret = ret;
 	if (ret)
 		return;
-	/* Last repetition: s->cpu is sorted, its median is s->cpu_v[nv - 1]. */
-	for (i = 0; i < s->nf; i++)
-		slow += s->cpu[i] > 4 * s->cpu_v[s->nv - 1];
-	printf("# stream_cpu %s: last repetition, %d frames measured: us/frame median (mean): CPU %.1f (%.1f), in the ioctls %.1f (%.1f): QBUF out %.1f cap %.1f, DQBUF out %.1f cap %.1f; %d frames over 4x the median CPU; context switches per frame: %.2f voluntary, %.2f involuntary; %d DQBUFs found nothing after poll; vim2m paced %.1f frames/s of wall clock (not compared)\n",
-	       s->label, s->nf, s->cpu_v[s->nv - 1], s->cpu_mean,
-	       s->io_v[s->nv - 1], s->io_mean, median(s->q_out, s->nf),
-	       median(s->q_cap, s->nf), median(s->dq_out, s->nf),
-	       median(s->dq_cap, s->nf), slow, (double)s->nvcsw / s->nf,
+	printf("# stream_cpu %s: last repetition, %d frames measured, %d over %dx the median CPU time left out: us/frame mean (median): CPU %.3f (%.3f), in the ioctls %.3f (%.3f): median QBUF out %.1f cap %.1f, DQBUF out %.1f cap %.1f; context switches per frame: %.2f voluntary, %.2f involuntary; %d DQBUFs found nothing after poll; vim2m paced %.1f frames/s of wall clock (not compared)\n",
+	       s->label, s->nf, s->slow, STREAM_SLOW, s->cpu_v[s->nv - 1],
+	       s->cpu_med, s->io_v[s->nv - 1], s->io_med,
+	       median(s->q_out, s->nf), median(s->q_cap, s->nf),
+	       median(s->dq_out, s->nf), median(s->dq_cap, s->nf),
+	       (double)s->nvcsw / s->nf,
 	       (double)s->nivcsw / s->nf, s->empty,
 	       m->frames * 1e6 / m->wall);
 	fflush(stdout);
@@ -1268,10 +1292,10 @@ static void stream_run(struct stream *s, int (*prepare)(struct m2m *m))
  * Case 3: what streaming costs the application per frame, with USERPTR
  * buffers on both queues (pinned once, re-queued at the same pointers)
  * against MMAP buffers: what the series must not slow down. Rows, in
- * us/frame, each the median over a repetition's frames: "userptr" and
- * "mmap", the CPU time of the process (user and system); "userptr_ioctls"
- * and "mmap_ioctls", the time inside its QBUF and DQBUF calls. Neither
- * includes waiting for the device.
+ * us/frame, each the mean over a repetition's frames (the slow ones left
+ * out, see above): "userptr" and "mmap", the CPU time of the process
+ * (user and system); "userptr_ioctls" and "mmap_ioctls", the time inside
+ * its QBUF and DQBUF calls. Neither includes waiting for the device.
  */
 static void case_stream_cpu(void)
 {
@@ -1519,14 +1543,14 @@ static void case_first_pin(void)
  * against 2.5 GB/s for glibc's vector loop. glibc's memcpy picks it for
  * sizes from 2 KiB up to the L2 size QEMU reports (512 KiB), depending on
  * where source and destination are, which would make the copy paths cost
- * what TCG's emulation costs, not what a copy costs. Re-run ourselves
- * once with the tunable that keeps memcpy off it (a copy becomes cheaper:
- * the comparison with zero-copy gets harder, not easier), unless
- * BENCH_REP_MOVSB=1 or GLIBC_TUNABLES sets it already.
+ * what TCG's emulation costs, not what a copy costs. The tunable keeps
+ * memcpy off it (a copy becomes cheaper: the comparison with zero-copy
+ * gets harder, not easier), unless BENCH_REP_MOVSB=1 or GLIBC_TUNABLES
+ * sets it already.
  */
 #define NO_REP_MOVSB "glibc.cpu.x86_rep_movsb_threshold=1099511627776"
 
-static void no_rep_movsb(char **argv)
+static bool no_rep_movsb(void)
 {
 	const char *keep = getenv("BENCH_REP_MOVSB");
 	const char *t = getenv("GLIBC_TUNABLES");
@@ -1534,11 +1558,62 @@ static void no_rep_movsb(char **argv)
 
 	if ((keep && !strcmp(keep, "1")) ||
 	    (t && strstr(t, "x86_rep_movsb_threshold")))
-		return;
+		return false;
 	snprintf(buf, sizeof(buf), "%s%s%s", t ? t : "", t ? ":" : "",
 		 NO_REP_MOVSB);
 	setenv("GLIBC_TUNABLES", buf, 1);
-	execv("/proc/self/exe", argv);
+	return true;
+}
+
+/*
+ * Under icount every repetition of a configuration costs the same
+ * instructions within a boot, but the rounds, each a boot of its own,
+ * differed by up to 7% on the small frames of case 1 (a 256 KiB copy
+ * into a reused buffer: 23.6, 24.9 and 25.3 us in three boots, each the
+ * same in all its 7 repetitions): where mmap() put the buffers moved
+ * with the boot's address-space randomization, and with it how many
+ * page tables a mapping spans. The bench runs with the randomization off
+ * (ADDR_NO_RANDOMIZE, as setarch -R does), the same layout every boot,
+ * unless BENCH_ASLR=1.
+ */
+static bool fixed_layout(void)
+{
+	const char *keep = getenv("BENCH_ASLR");
+	int p = personality(0xffffffff);
+
+	if ((keep && !strcmp(keep, "1")) || p < 0 || p & ADDR_NO_RANDOMIZE)
+		return false;
+	return personality(p | ADDR_NO_RANDOMIZE) >= 0;
+}
+
+/* Run ourselves again, once, where the memcpy or the layout changed. */
+static void setup(char **argv)
+{
+	bool again = no_rep_movsb();
+
+	if (fixed_layout())
+		again = true;
+	if (again)
+		execv("/proc/self/exe", argv);
+}
+
+/* Whether BENCH_CASES, if set, names @name. */
+static bool wanted(const char *name)
+{
+	const char *c = getenv("BENCH_CASES");
+	size_t len = strlen(name);
+
+	if (!c || !*c)
+		return true;
+	while (*c) {
+		if (!strncmp(c, name, len) && (c[len] == ',' || !c[len]))
+			return true;
+		c = strchr(c, ',');
+		if (!c)
+			break;
+		c++;
+	}
+	return false;
 }
 
 /* How fast this machine copies, warm, for reading the copy paths. */
@@ -1579,7 +1654,7 @@ int main(int argc, char **argv)
 	char cs[64];
 
 	(void)argc;
-	no_rep_movsb(argv);
+	setup(argv);
 	page_size = sysconf(_SC_PAGESIZE);
 	quick = getenv("BENCH_QUICK") && !strcmp(getenv("BENCH_QUICK"), "1");
 	if (quick)
@@ -1596,14 +1671,25 @@ int main(int argc, char **argv)
 	pick_clock();
 	printf("# memcpy: GLIBC_TUNABLES=%s\n",
 	       getenv("GLIBC_TUNABLES") ? getenv("GLIBC_TUNABLES") : "");
+	printf("# layout: address-space randomization %s\n",
+	       personality(0xffffffff) & ADDR_NO_RANDOMIZE ?
+	       "off (BENCH_ASLR=1 keeps it)" : "on");
+	if (getenv("BENCH_CASES"))
+		printf("# bench: cases %s only (BENCH_CASES)\n",
+		       getenv("BENCH_CASES"));
 	calibrate();
 	fflush(stdout);
 
-	case_zc_output();
-	case_pin_cost();
-	case_stream_cpu();
-	case_capture_file();
-	case_first_pin();
+	if (wanted("zc_output"))
+		case_zc_output();
+	if (wanted("pin_cost"))
+		case_pin_cost();
+	if (wanted("stream_cpu"))
+		case_stream_cpu();
+	if (wanted("capture_file"))
+		case_capture_file();
+	if (wanted("first_pin"))
+		case_first_pin();
 
 	clocksource(cs, sizeof(cs));
 	printf("# clock: clocksource at the end: %s\n", cs);
