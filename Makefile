@@ -69,8 +69,8 @@
 # 6.12 (patches/mainline/) instead of 7.3, into build/mainline-6.12/
 # (docs/lab.md).
 # ARCH=arm64 cross-builds the same kernels and tests for arm64 and boots
-# them in qemu-system-aarch64, into build/arm64/ (not make ci, series,
-# bisect, bench, clock-soak or seen-to-fail: docs/arm64.md).
+# them in qemu-system-aarch64, into build/arm64/ (make bench too; not
+# make ci, series, bisect, clock-soak or seen-to-fail: docs/arm64.md).
 # Every kernel runs sid's v4l-utils 1.32 (v4l2-compliance), held to
 # scripts/compliance.known-<tree>@1.32 (docs/lab.md); V4L_UTILS=1.22 gives
 # Debian 12's 1.22 to every kernel, held to compliance.known-<tree>.

@@ -23,7 +23,6 @@
 # the 6.1 series must meet) or proposed (what patches/proposed/ must meet
 # on 6.12: one fault a page at the first pin, no row slower).
 . "$(dirname "$0")/lib.sh"
-x86_only "scripts/bench-report.sh"
 
 [ $# -eq 3 ] || die "usage: $0 OUTDIR baseline:FILE[,FILE...] patched:FILE[,FILE...]"
 out=$1
@@ -320,8 +319,10 @@ END {
 	print "shared host inflates least. Case 3 (stream_cpu) is the application'\''s cost"
 	print "per frame of a vim2m stream, not the device'\''s pace: the CPU time of the"
 	print "process (userptr, mmap) and the time inside its QBUF and DQBUF calls"
-	print "(userptr_ioctls, mmap_ioctls), each the median over a repetition'\''s"
-	print "frames. What each case measures is in the header of scripts/guest/bench.c."
+	print "(userptr_ioctls, mmap_ioctls), each the mean over a repetition'\''s"
+	print "frames but those that took over 4 times the median CPU time (the ones"
+	print "vim2m'\''s conversion ran in). What each case measures is in the header"
+	print "of scripts/guest/bench.c."
 	print ""
 	print "| case | label | size | unit | baseline | patched | patched/baseline | same, best reps | spread b/p | anon kB (b/p) |"
 	print "|---|---|---|---|---|---|---|---|---|---|"
@@ -482,27 +483,39 @@ END {
 # ratio of this report in doubt, and it says so.
 if [ -n "${BENCH_PREV:-}" ] && [ -s "$BENCH_PREV" ]; then
 	awk -F, -v prev="$BENCH_PREV" '
+	function sp(x) { return x < 0 ? "?" : sprintf("%.2f%%", 100 * x) }
 	FNR == 1 { next }
-	NR == FNR { pm[$1 "," $2 "," $3 "," $4] = $6; next }
+	NR == FNR {
+		k = $1 "," $2 "," $3 "," $4
+		pm[k] = $6; ps[k] = NF >= 11 ? $11 : -1; pn++
+		next
+	}
 	{
 		key = $1 "," $2 "," $3 "," $4
+		seen[key] = 1
 		if (!(key in pm) || pm[key] <= 0) { missing++; next }
 		d = $6 / pm[key] - 1; a = d < 0 ? -d : d
 		n++
 		if (a > worst) { worst = a; wkey = key; wd = d }
-		if (a > 0.01) out[no++] = sprintf("  - %s: %.3f against %.3f (%+.2f%%)", key, $6, pm[key], 100 * d)
+		if (a > 0.01)
+			out[no++] = sprintf("  - %s: %.3f against %.3f (%+.2f%%); the rounds spread %s in this run, %s in the previous one", \
+			                    key, $6, pm[key], 100 * d, sp($11), sp(ps[key]))
 	}
 	END {
+		for (k in pm) if (!(k in seen)) gone++
 		print ""
 		printf "## Against the previous run (%s)\n\n", prev
 		printf "%d rows in both runs", n
 		if (missing) printf ", %d only in this one", missing
+		if (gone) printf ", %d only in the previous one", gone
 		printf "; the largest move of a median: %.2f%% (%s).\n", 100 * worst, wkey
 		if (no) {
 			printf "%d rows moved more than 1%%: the two runs do not agree.\n", no
 			for (i = 0; i < no; i++) print out[i]
-		} else
-			print "Every row within 1% of the previous run."
+		} else if (missing || gone)
+			print "Every row of both runs within 1%, but the two runs did not measure the same rows."
+		else
+			print "Every row within 1% of the previous run: the two runs agree."
 	}' "$BENCH_PREV" "$out/results.csv" >>"$out/results.md"
 fi
 

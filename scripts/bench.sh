@@ -24,7 +24,6 @@ case ${BENCH_KERNELS:-} in
 *upstream* | *stock*) export LAB_MAINLINE=${LAB_MAINLINE:-6.12} ;;
 esac
 . "$(dirname "$0")/lib.sh"
-x86_only "make bench"
 case ${BENCH_KERNELS:-} in
 *upstream* | *stock*) lts_only "make bench BENCH_KERNELS=\"$BENCH_KERNELS\"" ;;
 *) default_mainline_only "make bench" ;;
@@ -36,9 +35,12 @@ if [ -z "${KB:-}" ] || [ -n "${rest:-}" ]; then
 fi
 T=$(variant_tree "$KA")
 [ "$(variant_tree "$KB")" = "$T" ] || die "BENCH_KERNELS: $KA and $KB are not of one tree"
+# ARCH=arm64: the same in build/arm64/ (qemu-system-aarch64 counts
+# instructions too).
 OUT=$BUILD/bench
+[ "$LAB_ARCH" = x86_64 ] || OUT=$BUILD/$LAB_ARCH/bench
 if [ "$KA $KB" != "baseline patched" ]; then
-	OUT=$BUILD/bench-${KB//+/-}
+	OUT=$OUT-${KB//+/-}
 	case $KB in *+proposed) export BENCH_TARGETS=${BENCH_TARGETS:-proposed} ;; esac
 fi
 export BENCH_NAMES="$KA $KB"

@@ -202,8 +202,8 @@ arm64)
 esac
 export KARCH KSRCARCH KIMAGE GUEST_CC GUEST_CLOCK SYSROOT LAB_TRIPLET
 
-# x86_only WHAT: stop a tool that knows only x86_64 (make bench, series,
-# bisect, clock-soak, seen-to-fail, try) when ARCH says otherwise.
+# x86_only WHAT: stop a tool that knows only x86_64 (make series, bisect,
+# clock-soak, seen-to-fail, try) when ARCH says otherwise.
 x86_only() {
 	[ "$LAB_ARCH" = x86_64 ] || die "$1 is x86_64 only for now (ARCH=$LAB_ARCH)"
 }

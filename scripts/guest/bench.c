@@ -1548,6 +1548,7 @@ static void case_first_pin(void)
  * gets harder, not easier), unless BENCH_REP_MOVSB=1 or GLIBC_TUNABLES
  * sets it already.
  */
+#if defined(__x86_64__) || defined(__i386__)
 #define NO_REP_MOVSB "glibc.cpu.x86_rep_movsb_threshold=1099511627776"
 
 static bool no_rep_movsb(void)
@@ -1564,6 +1565,12 @@ static bool no_rep_movsb(void)
 	setenv("GLIBC_TUNABLES", buf, 1);
 	return true;
 }
+#else
+static bool no_rep_movsb(void)
+{
+	return false;	/* an x86 instruction */
+}
+#endif
 
 /*
  * Under icount every repetition of a configuration costs the same
