@@ -10,7 +10,9 @@
 # guest's clock counted; BENCH_OTHER names the results.csv of the other
 # clock, whose ratios the report sets beside these; BENCH_PREV the
 # previous run's of this clock, which every row is compared with.
-# Writes OUTDIR/results.csv (the rows with a "kernel" column first),
+# Writes OUTDIR/results.csv (the rows with a "kernel" column first, the
+# clock last), OUTDIR/clocks.csv where BENCH_OTHER is given (each row's
+# ratio and reach in both clocks),
 # OUTDIR/results.md (tables, ratios and the targets, met or not) and
 # OUTDIR/bench.png (gnuplot). Targets are reported, not asserted: the exit
 # status is 0 whether they are met or not. Each is decided on the ratio
@@ -28,6 +30,7 @@
 out=$1
 shift
 mkdir -p "$out"
+rm -f "$out/clocks.csv"
 CLOCK=${BENCH_CLOCK:-wall}
 case $CLOCK in icount | wall) ;; *) die "BENCH_CLOCK=$CLOCK: icount or wall" ;; esac
 tmp=$(mktemp -d)
@@ -186,7 +189,8 @@ case $TARGETS in series | proposed) ;; *) die "BENCH_TARGETS=$TARGETS: series or
 awk -F, -v acc_b="$(accel baseline)" -v acc_p="$(accel patched)" \
 	-v runs_b="$(runs baseline)" -v runs_p="$(runs patched)" \
 	-v name_b="$NAME_B" -v name_p="$NAME_P" -v targets="$TARGETS" -v faults="$(faults)" \
-	-v clock="$CLOCK" -v other="$(other_ratios)" -v other_file="${BENCH_OTHER:-}" '
+	-v clock="$CLOCK" -v other="$(other_ratios)" -v other_file="${BENCH_OTHER:-}" \
+	-v clocks_csv="$out/clocks.csv" '
 function human(s) {
 	if (s % 1048576 == 0) return s / 1048576 " MiB"
 	if (s % 1024 == 0) return s / 1024 " KiB"
@@ -389,12 +393,14 @@ END {
 		printf "## Both clocks (the other: %s)\n", other_file
 		print ""
 		print "patched/baseline in each clock, with its reach (the two rows'\'' spreads"
-		print "added); \"differ\" where the two ranges do not meet: what one clock"
+		print "added, at least 1%); \"differ\" where the two ranges do not meet: what one clock"
 		print "counts and the other does not (instructions against caches, TLB misses,"
 		print "memory bandwidth and the host'\''s load) moves that row."
 		print ""
-		printf "| case | label | size | %s | %s | |\n", clock, clock == "icount" ? "wall" : "icount"
+		oc = clock == "icount" ? "wall" : "icount"
+		printf "| case | label | size | %s | %s | |\n", clock, oc
 		print "|---|---|---|---|---|---|"
+		printf "case,label,size_bytes,ratio_%s,reach_%s,ratio_%s,reach_%s,clocks\n", clock, clock, oc, oc > clocks_csv
 		for (i = 0; i < n; i++) {
 			split(rows[i], p, SUBSEP); c = p[1]; l = p[2]; s = p[3]
 			r = ratio("patched", c, l, s, "baseline", c, l, s)
@@ -402,8 +408,11 @@ END {
 			if (r == "" || !(key in OR)) continue
 			u = reach("patched", c, l, s, "baseline", c, l, s)
 			r2 = OR[key]; u2 = OU[key]
-			d = u < 0 || u2 < 0 ? "?" : (r * (1 + u) < r2 * (1 - u2) || r2 * (1 + u2) < r * (1 - u)) ? "differ" : ""
+			# (a reach of at least 1%, what two runs of one clock may differ by)
+			w = u > 0.01 ? u : 0.01; w2 = u2 > 0.01 ? u2 : 0.01
+			d = u < 0 || u2 < 0 ? "?" : (r * (1 + w) < r2 * (1 - w2) || r2 * (1 + w2) < r * (1 - w)) ? "differ" : ""
 			printf "| %s | %s | %s | %.3f (±%s) | %.3f (±%s) | %s |\n", c, l, human(s), r, pct(u), r2, pct(u2), d
+			printf "%s,%s,%s,%.4f,%.4f,%.4f,%.4f,%s\n", c, l, s, r, u, r2, u2, d == "differ" ? "differ" : d == "?" ? "unknown" : "agree" > clocks_csv
 			ndiff += d == "differ"
 		}
 		printf "\n%d rows differ between the clocks.\n", ndiff
@@ -584,7 +593,7 @@ plot() {
 	{
 		echo "set terminal $term size 1500,900 font ',10' noenhanced"
 		echo "set output '$out/bench.png'"
-		echo "set multiplot title 'make bench: $NAME_B against $NAME_P ($(accel patched))'"
+		echo "set multiplot title 'make bench: $NAME_B against $NAME_P ($(accel patched), $CLOCK clock)'"
 		echo "set origin 0,0; set size 0.5,1"
 		echo "set title 'case 1 zc_output: time per frame against frame size'"
 		echo "set logscale xy; set xlabel 'frame size (KiB)'; set ylabel 'us/frame'"
