@@ -26,11 +26,14 @@
 #   make bisect   boot every commit of the 6.1 series and run the kselftest,
 #                 held against what that commit must do (DRY_RUN=1: the
 #                 plan only; BISECT_COMMITS="4 5": those commits)
-#   make bench    baseline and patched side by side: time and memory of
-#                 USERPTR against copies and MMAP (build/bench/);
+#   make bench    baseline and patched side by side: the cost (guest
+#                 instructions, QEMU -icount) and memory of USERPTR
+#                 against copies and MMAP (build/bench/); BENCH_CLOCK=wall
+#                 for plain TCG time (build/bench-wall/);
 #                 BENCH_KERNELS="upstream upstream+proposed": the
 #                 patch of patches/proposed/ on 6.12 (build/bench-*/;
-#                 LAB_MAINLINE=6.12 is set then)
+#                 LAB_MAINLINE=6.12 is set then); BENCH_CASES=a,b,
+#                 BENCH_REPS, BENCH_ROUNDS, BENCH_QUICK=1 (scripts/bench.sh)
 #   make clock-soak  20 boots of baseline and patched, v4l2-compliance on
 #                 vim2m, counting clock errors and unknown failures
 #                 (SOAK_LOAD=1: with a kernel build running meanwhile)

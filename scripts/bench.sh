@@ -57,6 +57,9 @@ esac
 
 phase deps bash "$LAB_TOP/scripts/deps.sh"
 phase source bash "$LAB_TOP/scripts/source.sh" "$T"
+# (the 6.1 kernels' initramfs takes cow.c from there: seen failing on a
+# clean clone, "cow.c comes from the 6.12 tree's upstream branch")
+cow_tree_phases "$T"
 # shellcheck disable=SC2046
 phase tree bash "$LAB_TOP/scripts/tree.sh" "$T" $(tree_variants "$T") "$KA" "$KB"
 # The tree's first kernel seeds the objects of the others (kernel.sh).

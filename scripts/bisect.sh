@@ -70,8 +70,7 @@ phase deps bash "$LAB_TOP/scripts/deps.sh"
 phase "source 6.1" bash "$LAB_TOP/scripts/source.sh" 6.1
 # The guest's cow.c comes from the 6.12 tree's upstream branch
 # (scripts/initramfs.sh), even where it does not run.
-phase "source $COW_TREE" bash "$LAB_TOP/scripts/source.sh" "$COW_TREE"
-phase "tree $COW_TREE" bash "$LAB_TOP/scripts/tree.sh" "$COW_TREE" upstream
+cow_tree_phases 6.1
 # The baseline is built first, the commits start from its objects; the
 # guest's kselftest is built from the patched branch (scripts/initramfs.sh).
 # shellcheck disable=SC2046,SC2086

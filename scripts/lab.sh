@@ -69,14 +69,9 @@ fi
 [ "$LAB_ARCH" = x86_64 ] || say "arch $LAB_ARCH: cross-built with ${LAB_CROSS}gcc, results in ${ABUILD#"$LAB_TOP"/}/results"
 phase deps bash "$LAB_TOP/scripts/deps.sh"
 # The 6.1 kernels run mainline's cow.c from the upstream branch of
-# COW_TREE, 6.12 (scripts/lib.sh, scripts/initramfs.sh): that branch is
-# made even when no kernel of that tree is.
-case " $trees " in
-*" $COW_TREE "*) ;;
-*" 6.1 "*)
-	phase "source $COW_TREE" bash "$LAB_TOP/scripts/source.sh" "$COW_TREE"
-	phase "tree $COW_TREE" bash "$LAB_TOP/scripts/tree.sh" "$COW_TREE" upstream ;;
-esac
+# COW_TREE, 6.12: that branch is made even when no kernel of that tree is.
+# shellcheck disable=SC2086 # (the trees, one a word)
+cow_tree_phases $trees
 built=" "
 for t in $trees; do
 	phase "source $t" bash "$LAB_TOP/scripts/source.sh" "$t"

@@ -344,8 +344,20 @@ mainline_dir() {
 # exporter's DMABUF buffers, which 6.1 and 6.12 refuse, because 7.3's
 # vmalloc takes large blocks first (scripts/compliance.known-7.3), so 7.3
 # has no entry to hold 6.1's against.
-# shellcheck disable=SC2034 # (initramfs.sh, lab.sh, bisect.sh, compliance.sh)
+# shellcheck disable=SC2034 # (initramfs.sh, compliance.sh)
 COW_TREE=6.12
+# cow_tree_phases TREE...: the source and the upstream branch of COW_TREE
+# where a 6.1 kernel is among the trees and no kernel of COW_TREE is: the
+# 6.1 kernels' initramfs takes cow.c from there, in every mode (make
+# check, bisect, bench).
+cow_tree_phases() {
+	case " $* " in
+	*" $COW_TREE "*) ;;
+	*" 6.1 "*)
+		phase "source $COW_TREE" bash "$LAB_TOP/scripts/source.sh" "$COW_TREE"
+		phase "tree $COW_TREE" bash "$LAB_TOP/scripts/tree.sh" "$COW_TREE" upstream ;;
+	esac
+}
 # tree_dir TREE, am_dir TREE: its source (the kernels are built from it)
 # and its worktree (where the branches are made).
 tree_dir() {
