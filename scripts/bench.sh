@@ -6,7 +6,7 @@
 # BENCH_REPS sets the repetitions inside each run (default 7),
 # BENCH_QUICK=1 makes a short smoke run and BENCH_CASES=a,b runs only the
 # cases named (zc_output, pin_cost, stream_cpu, capture_file, first_pin;
-# the bars of the others then say their rows are missing). Output in build/bench/:
+# the bars of the others then say "not run"). Output in build/bench/:
 # results.csv, results.md, bench.png (scripts/bench-report.sh).
 # BENCH_KERNELS="A B" compares two other kernels of one tree, A without a
 # change and B with it, into build/bench-B/: "upstream upstream+proposed"
@@ -29,6 +29,7 @@ case ${BENCH_KERNELS:-} in
 *) default_mainline_only "make bench" ;;
 esac
 
+bench_cases_valid
 read -r KA KB rest <<<"${BENCH_KERNELS:-baseline patched}"
 if [ -z "${KB:-}" ] || [ -n "${rest:-}" ]; then
 	die "BENCH_KERNELS=\"${BENCH_KERNELS:-}\": two kernels"

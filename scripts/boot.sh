@@ -49,17 +49,17 @@ done
 [[ ${LAB_NODES:-} =~ ^[A-Za-z0-9/_-]*$ ]] ||
 	die "LAB_NODES=$LAB_NODES: letters, digits, '/', '_' and '-' only (a part of a node label, such as vim2m or vivid-004)"
 [ -z "$(boot_args "$v")" ] || archargs="$archargs $(boot_args "$v")"
-# printk.devkmsg=on: the guest's "lab: run NAME" lines in the kernel log
-# (scripts/guest/init) are not rate-limited away.
 # make bench's switches, for scripts/guest/bench.c (scripts/bench.sh).
 benchargs=
 if [ "${LAB_MODE:-check}" = bench ]; then
 	{ [[ ${BENCH_REPS:-7} =~ ^[1-9][0-9]*$ ]] && [ "${BENCH_REPS:-7}" -le 64 ]; } ||
 		die "BENCH_REPS=$BENCH_REPS: 1 to 64 repetitions"
 	case ${BENCH_QUICK:-0} in 0 | 1) ;; *) die "BENCH_QUICK=$BENCH_QUICK: 0 or 1" ;; esac
-	[[ ${BENCH_CASES:-} =~ ^[a-z_,]*$ ]] || die "BENCH_CASES=$BENCH_CASES: case names, comma-separated"
-	benchargs="${BENCH_REPS:+lab.reps=$BENCH_REPS} lab.quick=${BENCH_QUICK:-0}${BENCH_CASES:+ lab.cases=$BENCH_CASES}"
+	bench_cases_valid
+	benchargs="lab.quick=${BENCH_QUICK:-0}${BENCH_REPS:+ lab.reps=$BENCH_REPS}${BENCH_CASES:+ lab.cases=$BENCH_CASES}"
 fi
+# printk.devkmsg=on: the guest's "lab: run NAME" lines in the kernel log
+# (scripts/guest/init) are not rate-limited away.
 cmdline="console=$console panic=-1 loglevel=4 printk.devkmsg=on $archargs lab.mode=${LAB_MODE:-check} lab.expect=$expect lab.compliance=${COMPLIANCE:-1} lab.mm=${MM_TESTS:-1} lab.stress=${STRESS:-1} lab.cow=${COW:-1} lab.fuzzmin=$(fuzz_min "$v") ${LAB_INJECT:+lab.inject=$LAB_INJECT} ${LAB_NODES:+lab.nodes=$LAB_NODES}${benchargs:+ $benchargs}"
 mkdir -p "$RES"
 

@@ -202,6 +202,19 @@ arm64)
 esac
 export KARCH KSRCARCH KIMAGE GUEST_CC GUEST_CLOCK SYSROOT LAB_TRIPLET
 
+# bench_cases_valid: BENCH_CASES, if set, names cases of
+# scripts/guest/bench.c, comma-separated (a name it does not know would
+# boot guests that run nothing).
+BENCH_CASE_NAMES="zc_output pin_cost stream_cpu capture_file first_pin"
+bench_cases_valid() {
+	local c
+	[[ ${BENCH_CASES:-} =~ ^[a-z_]+(,[a-z_]+)*$ ]] || [ -z "${BENCH_CASES:-}" ] ||
+		die "BENCH_CASES=$BENCH_CASES: case names, comma-separated"
+	for c in ${BENCH_CASES//,/ }; do
+		case " $BENCH_CASE_NAMES " in *" $c "*) ;;
+		*) die "BENCH_CASES: no case $c (there are: $BENCH_CASE_NAMES)" ;; esac
+	done
+}
 # x86_only WHAT: stop a tool that knows only x86_64 (make series, bisect,
 # clock-soak, seen-to-fail, try) when ARCH says otherwise.
 x86_only() {
@@ -344,7 +357,6 @@ mainline_dir() {
 # exporter's DMABUF buffers, which 6.1 and 6.12 refuse, because 7.3's
 # vmalloc takes large blocks first (scripts/compliance.known-7.3), so 7.3
 # has no entry to hold 6.1's against.
-# shellcheck disable=SC2034 # (initramfs.sh, compliance.sh)
 COW_TREE=6.12
 # cow_tree_phases TREE...: the source and the upstream branch of COW_TREE
 # where a 6.1 kernel is among the trees and no kernel of COW_TREE is: the

@@ -8,12 +8,13 @@
  * and comment lines starting with '#'. A row is one configuration (in
  * case 3, one of its two measures); its median, min and max are over
  * BENCH_REPS (default 7; 3 with BENCH_QUICK) repetitions that follow one
- * warm-up repetition. A repetition's value is the mean over its frames (in
- * case 3, without the slow ones: see there). anon_kb is the anonymous memory the path
- * creates (the change of "Anonymous:" in /proc/self/smaps_rollup): for one
- * frame of the warm-up in cases 1 and 5 (for ":copy_pool", one buffer of
- * the pool), over the warm-up repetition in case 4, and -1 in cases 2 and
- * 3, where the application's buffers exist beforehand.
+ * warm-up repetition. A repetition's value is the mean over its frames
+ * (in case 3, without the slow ones: see there). anon_kb is the anonymous
+ * memory the path creates (the change of "Anonymous:" in
+ * /proc/self/smaps_rollup): for one frame of the warm-up in cases 1 and 5
+ * (for ":copy_pool", one buffer of the pool), over the warm-up repetition
+ * in case 4, and -1 in cases 2 and 3, where the application's buffers
+ * exist beforehand.
  *
  * What is timed: the application's work on a frame, that is its copies,
  * mmap/munmap of its own staging buffers and the QBUF/DQBUF ioctls (where
@@ -698,10 +699,13 @@ static void case_zc_output(void)
 	for (i = 0; i < nsizes; i++) {
 		z.size = sizes[i];
 		/*
-		 * At least 4 MiB a repetition: an event that comes every
-		 * so many frames or so much time (the kernel's own
-		 * bookkeeping, a tick) then lands in every repetition
-		 * alike, where 8 frames of 64 KiB moved one by up to 25%.
+		 * At least 4 MiB a repetition, as the larger frames have,
+		 * so that an event that comes every so many frames or so
+		 * much time weighs about the same in each repetition: with
+		 * 8 frames of 64 KiB, one repetition read 25% above
+		 * another. (The zero-copy rows of 64 and 256 KiB still
+		 * move between repetitions, by up to 8% on x86_64 and 30%
+		 * on arm64: docs/bench.md.)
 		 */
 		z.frames = quick ? 4 : 8;
 		if (!quick && z.size < 4 * MiB / 8)
@@ -1052,15 +1056,16 @@ static void case_pin_cost(void)
  *   on the kworker's CPU runs at the cond_resched() between those two work
  *   items. So the application yields the CPU (sched_yield(); not a sleep,
  *   which would be a jiffy without high-resolution timers) before its
- *   QBUFs, and a repetition's values are the means over its frames but
- *   those that took over STREAM_SLOW times the median CPU time, so that a
- *   frame the conversion lands in all the same does not move them (the
- *   "# stream_cpu" line counts those frames). Not the medians: under
- *   icount a frame costs one of a few exact amounts (whether its poll()
- *   slept, say), and a median jumps from one to the next where their
- *   shares are near a half (seen: 5.86 and 5.90 us a frame in the rounds
- *   of one kernel), where the mean moves with the shares. The first frames, whose QBUFs start the idle
- *   device, and the last ones, with nothing left to queue, are not
+ *   QBUFs. A repetition's values are the means over its frames but the
+ *   slow ones, those over STREAM_SLOW times the lower quartile of the CPU
+ *   time. Under icount about half the frames are slow (seen: 98 of 197),
+ *   over four times the others; the "# stream_cpu" line counts them, and
+ *   how many of them had slow ioctls too, where a conversion run from
+ *   QBUF would show. The lower quartile stays inside the fast frames
+ *   however the two kinds share a repetition. Not the median: it sat on
+ *   the edge of the fast half and moved between the rounds of one kernel
+ *   (5.86 and 5.90 us a frame). The first frames, whose QBUFs start the
+ *   idle device, and the last ones, with nothing left to queue, are not
  *   measured.
  * - Clocks: the ioctls are timed with now_us() (the TSC, read from user
  *   space). CPU time is CLOCK_PROCESS_CPUTIME_ID: the scheduler's
@@ -1085,7 +1090,8 @@ struct stream {
 	int nf;			/* measured frames */
 	int empty;		/* DQBUFs after poll() that found nothing */
 	long nvcsw, nivcsw;	/* context switches over the measured frames */
-	int slow;		/* frames over STREAM_SLOW median CPU times */
+	int slow;		/* frames left out as slow (see stream_rep()) */
+	int slow_io;		/* those of them whose ioctls were slow too */
 	double cpu_med, io_med;	/* us/frame: medians, for the comment line */
 	/* per repetition: CPU and ioctl means, the warm-up first */
 	double cpu_v[MAX_REPS + 1], io_v[MAX_REPS + 1];
@@ -1176,6 +1182,7 @@ static int stream_rep(void *ctx, double *value, long *anon)
 	struct stream *s = ctx;
 	struct m2m *m = &s->m;
 	double c0, c1, w0 = now_us(), dqc, dqo, qc, qo;
+	double sum_cpu = 0, sum_io = 0, cpu_q1, io_q1;
 	int n, oidx, cidx, ret = 0;
 	struct rusage ru;
 
@@ -1227,26 +1234,32 @@ static int stream_rep(void *ctx, double *value, long *anon)
 		return EINVAL;
 	/*
 	 * The means over the frames that took up to STREAM_SLOW times the
-	 * median CPU time (see above); the median sorts s->cpu, so the
-	 * frames are told apart on a copy.
+	 * lower quartile of the CPU time (see above), a value inside the
+	 * fast frames however the two kinds share the repetition; by the
+	 * ioctl time where the CPU clock moves in jiffies (it reads 0 then,
+	 * and the CPU rows are skipped). The medians and quartiles sort,
+	 * so they are taken on a copy.
 	 */
 	memcpy(s->scratch, s->cpu, s->nf * sizeof(*s->cpu));
 	s->cpu_med = median(s->scratch, s->nf);
+	cpu_q1 = s->scratch[s->nf / 4];
 	memcpy(s->scratch, s->io, s->nf * sizeof(*s->io));
 	s->io_med = median(s->scratch, s->nf);
-	s->slow = 0;
-	c0 = c1 = 0;
+	io_q1 = s->scratch[s->nf / 4];
+	s->slow = s->slow_io = 0;
 	for (n = 0; n < s->nf; n++) {
-		/* (a CPU clock in jiffies reads 0: no frame is slow then) */
-		if (s->cpu_med > 0 && s->cpu[n] > STREAM_SLOW * s->cpu_med) {
+		bool slow_io = s->io[n] > STREAM_SLOW * io_q1;
+
+		if (cpu_q1 > 0 ? s->cpu[n] > STREAM_SLOW * cpu_q1 : slow_io) {
 			s->slow++;
+			s->slow_io += slow_io;
 			continue;
 		}
-		c0 += s->cpu[n];
-		c1 += s->io[n];
+		sum_cpu += s->cpu[n];
+		sum_io += s->io[n];
 	}
-	s->cpu_v[s->nv] = c0 / (s->nf - s->slow);
-	s->io_v[s->nv] = c1 / (s->nf - s->slow);
+	s->cpu_v[s->nv] = sum_cpu / (s->nf - s->slow);
+	s->io_v[s->nv] = sum_io / (s->nf - s->slow);
 	*value = s->cpu_v[s->nv++];
 	return 0;
 }
@@ -1277,8 +1290,9 @@ static void stream_run(struct stream *s, int (*prepare)(struct m2m *m))
 	s->ret = ret;
 	if (ret)
 		return;
-	printf("# stream_cpu %s: last repetition, %d frames measured, %d over %dx the median CPU time left out: us/frame mean (median): CPU %.3f (%.3f), in the ioctls %.3f (%.3f): median QBUF out %.1f cap %.1f, DQBUF out %.1f cap %.1f; context switches per frame: %.2f voluntary, %.2f involuntary; %d DQBUFs found nothing after poll; vim2m paced %.1f frames/s of wall clock (not compared)\n",
-	       s->label, s->nf, s->slow, STREAM_SLOW, s->cpu_v[s->nv - 1],
+	printf("# stream_cpu %s: last repetition, %d frames measured, %d over %dx the lower quartile left out (%d of them with ioctls over %dx theirs): us/frame mean (median): CPU %.3f (%.3f), in the ioctls %.3f (%.3f): median QBUF out %.1f cap %.1f, DQBUF out %.1f cap %.1f; context switches per frame: %.2f voluntary, %.2f involuntary; %d DQBUFs found nothing after poll; vim2m paced %.1f frames/s of wall clock (not compared)\n",
+	       s->label, s->nf, s->slow, STREAM_SLOW, s->slow_io,
+	       STREAM_SLOW, s->cpu_v[s->nv - 1],
 	       s->cpu_med, s->io_v[s->nv - 1], s->io_med,
 	       median(s->q_out, s->nf), median(s->q_cap, s->nf),
 	       median(s->dq_out, s->nf), median(s->dq_cap, s->nf),
@@ -1583,6 +1597,8 @@ static bool no_rep_movsb(void)
  * (ADDR_NO_RANDOMIZE, as setarch -R does), the same layout every boot,
  * unless BENCH_ASLR=1.
  */
+static int old_persona = -1;	/* >= 0: fixed_layout() changed it */
+
 static bool fixed_layout(void)
 {
 	const char *keep = getenv("BENCH_ASLR");
@@ -1590,7 +1606,10 @@ static bool fixed_layout(void)
 
 	if ((keep && !strcmp(keep, "1")) || p < 0 || p & ADDR_NO_RANDOMIZE)
 		return false;
-	return personality(p | ADDR_NO_RANDOMIZE) >= 0;
+	if (personality(p | ADDR_NO_RANDOMIZE) < 0)
+		return false;
+	old_persona = p;
+	return true;
 }
 
 /* Run ourselves again, once, where the memcpy or the layout changed. */
@@ -1600,8 +1619,27 @@ static void setup(char **argv)
 
 	if (fixed_layout())
 		again = true;
-	if (again)
-		execv("/proc/self/exe", argv);
+	if (!again)
+		return;
+	execv("/proc/self/exe", argv);
+	/* Still here: this image keeps the layout it was given. */
+	printf("# setup: execv: %s\n", strerror(errno));
+	if (old_persona >= 0)
+		personality(old_persona);
+}
+
+/* What the address space of this image is, for the header. */
+static const char *layout(void)
+{
+	int p = personality(0xffffffff);
+
+	if (p < 0)
+		return "unknown (personality() failed)";
+	if (!(p & ADDR_NO_RANDOMIZE))
+		return "on";
+	return getenv("BENCH_ASLR") && !strcmp(getenv("BENCH_ASLR"), "1") ?
+	       "off (inherited, BENCH_ASLR=1 notwithstanding)" :
+	       "off (BENCH_ASLR=1 keeps it)";
 }
 
 /* Whether BENCH_CASES, if set, names @name. */
@@ -1678,9 +1716,7 @@ int main(int argc, char **argv)
 	pick_clock();
 	printf("# memcpy: GLIBC_TUNABLES=%s\n",
 	       getenv("GLIBC_TUNABLES") ? getenv("GLIBC_TUNABLES") : "");
-	printf("# layout: address-space randomization %s\n",
-	       personality(0xffffffff) & ADDR_NO_RANDOMIZE ?
-	       "off (BENCH_ASLR=1 keeps it)" : "on");
+	printf("# layout: address-space randomization %s\n", layout());
 	if (getenv("BENCH_CASES"))
 		printf("# bench: cases %s only (BENCH_CASES)\n",
 		       getenv("BENCH_CASES"));
