@@ -207,10 +207,10 @@ export KARCH KSRCARCH KIMAGE GUEST_CC GUEST_CLOCK SYSROOT LAB_TRIPLET
 # boot guests that run nothing).
 BENCH_CASE_NAMES="zc_output pin_cost stream_cpu capture_file first_pin"
 bench_cases_valid() {
-	local c
-	[[ ${BENCH_CASES:-} =~ ^[a-z_]+(,[a-z_]+)*$ ]] || [ -z "${BENCH_CASES:-}" ] ||
-		die "BENCH_CASES=$BENCH_CASES: case names, comma-separated"
-	for c in ${BENCH_CASES//,/ }; do
+	local c cases=${BENCH_CASES:-}
+	[[ $cases =~ ^[a-z_]+(,[a-z_]+)*$ ]] || [ -z "$cases" ] ||
+		die "BENCH_CASES=$cases: case names, comma-separated"
+	for c in ${cases//,/ }; do
 		case " $BENCH_CASE_NAMES " in *" $c "*) ;;
 		*) die "BENCH_CASES: no case $c (there are: $BENCH_CASE_NAMES)" ;; esac
 	done
