@@ -250,8 +250,9 @@ function decide(r, op, t, u,    lo, hi, ok, nok, gap) {
 	undecided++
 	gap = r - t
 	if (gap < 0) gap = -gap
+	# (both parts of the ratio: the reach moves r by r * u)
 	return sprintf("**undecided, so not met**: the rounds spread %.2f%%, wider than the %.2f%% from %.3f to %s", \
-	               u * 100, gap / t * 100, r, t)
+	               u * 100, gap / r * 100, r, t)
 }
 function pct(x) { return x < 0 ? "?" : sprintf("%.2f%%", x * 100) }
 # The bars of rows that no kernel measured (BENCH_CASES left their case
